@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KIPSEC_HOOKS_H
+#define _KIPSEC_HOOKS_H
+
+#include <linux/netfilter.h>
+
+struct kipsec_net;
+struct kipsec_policy;
+struct kipsec_sa;
+
+int kipsec_hooks_register(struct kipsec_net *kn);
+void kipsec_hooks_unregister(struct kipsec_net *kn);
+
+/* Whether kipsec leaves packets through or from @dev alone. */
+bool kipsec_dev_exempt_out(const struct net_device *dev, u16 family);
+bool kipsec_dev_exempt_in(const struct net_device *dev, u16 family);
+
+/* output.c: the outbound hook (POST_ROUTING). */
+unsigned int kipsec_output_hook(void *priv, struct sk_buff *skb,
+				const struct nf_hook_state *state);
+
+/* input.c: the inbound hooks (LOCAL_IN: ESP and policy; FORWARD: policy). */
+unsigned int kipsec_input_hook(void *priv, struct sk_buff *skb,
+			       const struct nf_hook_state *state);
+unsigned int kipsec_forward_hook(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state);
+int kipsec_input_module_init(void);
+void kipsec_input_module_exit(void);
+
+#endif /* _KIPSEC_HOOKS_H */

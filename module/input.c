@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Inbound. At LOCAL_IN, ESP for an SA kipsec knows is taken over (ESP it
+ * does not know is left to the stack and counted as pass-through),
+ * decrypted, decapsulated, checked against its SA's selector and the
+ * "in" or "fwd" policy that covers it, and handed back to the stack as a
+ * received packet through a per-CPU NAPI context (so it gets GRO and
+ * passes PRE_ROUTING, conntrack and INPUT or FORWARD like any packet).
+ *
+ * Packets delivered from that NAPI context were verified before they were
+ * queued; the cleartext checks at LOCAL_IN and FORWARD skip them by
+ * testing a per-CPU flag that is set only while kipsec's NAPI poll
+ * delivers (RPS must not move them to another CPU; it is off by default).
+ */
+#include "datapath.h"
+#include "hooks.h"
+#include "netns.h"
+#include "policy.h"
+#include "sa.h"
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netdevice.h>
+#include <net/addrconf.h>
+#include <net/dsfield.h>
+#include <net/inet_ecn.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/route.h>
+
+struct kipsec_cell {
+	struct sk_buff_head queue;
+	struct napi_struct napi;
+};
+
+static struct kipsec_cell __percpu *kipsec_cells;
+static struct net_device kipsec_napi_dev;
+static DEFINE_PER_CPU(bool, kipsec_delivering);
+
+static int kipsec_cell_poll(struct napi_struct *napi, int budget)
+{
+	struct kipsec_cell *cell = container_of(napi, struct kipsec_cell, napi);
+	struct sk_buff *skb;
+	int work = 0;
+
+	/*
+	 * Everything GRO holds must reach the stack while the flag is set,
+	 * so never return @budget (the core would flush GRO after us): take
+	 * at most budget - 1 and complete, rescheduling if more is queued.
+	 */
+	this_cpu_write(kipsec_delivering, true);
+	while (work < budget - 1 && (skb = __skb_dequeue(&cell->queue))) {
+		napi_gro_receive(napi, skb);
+		work++;
+	}
+	napi_complete_done(napi, work);
+	this_cpu_write(kipsec_delivering, false);
+	if (!skb_queue_empty(&cell->queue))
+		napi_schedule(napi);
+	return work;
+}
+
+static void kipsec_deliver(struct sk_buff *skb)
+{
+	struct kipsec_cell *cell;
+
+	local_bh_disable();
+	cell = this_cpu_ptr(kipsec_cells);
+	if (skb_queue_len(&cell->queue) > READ_ONCE(netdev_max_backlog)) {
+		dev_core_stats_rx_dropped_inc(skb->dev);
+		kfree_skb(skb);
+	} else {
+		__skb_queue_tail(&cell->queue, skb);
+		if (skb_queue_len(&cell->queue) == 1)
+			napi_schedule(&cell->napi);
+	}
+	local_bh_enable();
+}
+
+int __init kipsec_input_module_init(void)
+{
+	int cpu;
+
+	kipsec_cells = alloc_percpu(struct kipsec_cell);
+	if (!kipsec_cells)
+		return -ENOMEM;
+	init_dummy_netdev(&kipsec_napi_dev);
+	for_each_possible_cpu(cpu) {
+		struct kipsec_cell *cell = per_cpu_ptr(kipsec_cells, cpu);
+
+		__skb_queue_head_init(&cell->queue);
+		netif_napi_add(&kipsec_napi_dev, &cell->napi, kipsec_cell_poll);
+		napi_enable(&cell->napi);
+	}
+	return 0;
+}
+
+/* After every namespace's hooks are gone: nothing queues any more. */
+void kipsec_input_module_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct kipsec_cell *cell = per_cpu_ptr(kipsec_cells, cpu);
+
+		napi_disable(&cell->napi);
+		netif_napi_del(&cell->napi);
+		__skb_queue_purge(&cell->queue);
+	}
+	free_percpu(kipsec_cells);
+}
+
+static bool tmpl_accepts(const struct kipsec_tmpl *t,
+			 const struct kipsec_sa *sa)
+{
+	if (t->proto != sa->key.proto || t->mode != sa->mode ||
+	    (t->reqid && t->reqid != sa->reqid) ||
+	    (t->spi && t->spi != sa->key.spi))
+		return false;
+	if (t->mode != KIPSEC_MODE_TUNNEL)
+		return true;
+	return t->family == sa->key.family &&
+	       (ipv6_addr_any(&t->daddr.a6) ||
+		kipsec_addr_equal(t->family, &t->daddr, &sa->key.daddr)) &&
+	       (ipv6_addr_any(&t->saddr.a6) ||
+		kipsec_addr_equal(t->family, &t->saddr, &sa->saddr));
+}
+
+static bool addr_is_local(struct net *net, const struct kipsec_flow *flow)
+{
+	if (flow->family == AF_INET)
+		return inet_addr_type(net, flow->daddr.a4) == RTN_LOCAL;
+	return ipv6_chk_addr(net, &flow->daddr.a6, NULL, 0);
+}
+
+/*
+ * The checks a decapsulated packet passes before it is delivered: its SA's
+ * selector, then the "in" or "fwd" policy covering it must list a
+ * template this SA satisfies (XFRM's semantics, including that tunnel-mode
+ * traffic no policy covers is dropped).
+ */
+static int input_policy_check(struct kipsec_net *kn, struct kipsec_sa *sa,
+			      struct sk_buff *skb, u16 family)
+{
+	struct kipsec_policy *pol;
+	struct kipsec_flow flow;
+	bool tunnel = sa->mode == KIPSEC_MODE_TUNNEL;
+	int i;
+
+	if (kipsec_flow_from_skb(skb, family, &flow))
+		return KIPSEC_STAT_IN_MALFORMED;
+	flow.ifindex = skb->dev->ifindex;
+	if (!kipsec_sel_match(&sa->sel, &flow))
+		return KIPSEC_STAT_IN_SELECTOR;
+
+	rcu_read_lock();
+	pol = kipsec_policy_lookup(kn, !tunnel || addr_is_local(kn->net, &flow) ?
+				   KIPSEC_DIR_IN : KIPSEC_DIR_FWD, &flow);
+	if (!pol) {
+		rcu_read_unlock();
+		return tunnel ? KIPSEC_STAT_IN_POLICY : -1;
+	}
+	WRITE_ONCE(pol->use_time, ktime_get_real_seconds());
+	if (pol->action == KIPSEC_ACTION_BLOCK) {
+		rcu_read_unlock();
+		return KIPSEC_STAT_IN_POLICY_BLOCK;
+	}
+	for (i = 0; i < pol->ntmpl; i++) {
+		if (tmpl_accepts(&pol->tmpl[i], sa)) {
+			rcu_read_unlock();
+			return -1;
+		}
+	}
+	rcu_read_unlock();
+	/* No template fits: only transport mode may pass a template-less one. */
+	return !pol->ntmpl && !tunnel ? -1 : KIPSEC_STAT_IN_POLICY;
+}
+
+/* Tunnel mode: the inner packet, with DSCP and ECN from the outer one. */
+static int decap_tunnel(struct kipsec_sa *sa, struct sk_buff *skb,
+			u8 nexthdr, u8 outer_ds, u16 *family)
+{
+	if (nexthdr == IPPROTO_IPIP) {
+		struct iphdr *iph;
+
+		if (!pskb_may_pull(skb, sizeof(*iph)))
+			return -EINVAL;
+		iph = (struct iphdr *)skb->data;
+		if (iph->version != 4 || iph->ihl < 5 ||
+		    ntohs(iph->tot_len) > skb->len ||
+		    ntohs(iph->tot_len) < iph->ihl * 4 ||
+		    pskb_trim(skb, ntohs(iph->tot_len)))
+			return -EINVAL;
+		skb_reset_network_header(skb);
+		iph = ip_hdr(skb);
+		if (sa->flags & KIPSEC_SA_F_DECAP_DSCP)
+			ipv4_change_dsfield(iph, INET_ECN_MASK, outer_ds);
+		if (!(sa->flags & KIPSEC_SA_F_NOECN) && INET_ECN_is_ce(outer_ds))
+			IP_ECN_set_ce(iph);
+		skb->protocol = htons(ETH_P_IP);
+		*family = AF_INET;
+	} else if (nexthdr == IPPROTO_IPV6) {
+		struct ipv6hdr *ip6h;
+
+		if (!pskb_may_pull(skb, sizeof(*ip6h)))
+			return -EINVAL;
+		ip6h = (struct ipv6hdr *)skb->data;
+		if (ip6h->version != 6 ||
+		    ntohs(ip6h->payload_len) + sizeof(*ip6h) > skb->len ||
+		    pskb_trim(skb, ntohs(ip6h->payload_len) + sizeof(*ip6h)))
+			return -EINVAL;
+		skb_reset_network_header(skb);
+		ip6h = ipv6_hdr(skb);
+		if (sa->flags & KIPSEC_SA_F_DECAP_DSCP)
+			ipv6_change_dsfield(ip6h, INET_ECN_MASK, outer_ds);
+		if (!(sa->flags & KIPSEC_SA_F_NOECN) && INET_ECN_is_ce(outer_ds))
+			IP6_ECN_set_ce(skb, ip6h);
+		skb->protocol = htons(ETH_P_IPV6);
+		*family = AF_INET6;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Transport mode: the IP header (with its extension headers) moves up to
+ * the payload again and names the protocol the ESP trailer carried.
+ */
+static int decap_transport(struct sk_buff *skb, u8 nexthdr, u16 family)
+{
+	unsigned int hlen = KIPSEC_CB(skb)->hdrlen;
+	u8 *nh = skb_network_header(skb);
+
+	memmove(skb->data - hlen, nh, hlen);
+	skb_push(skb, hlen);
+	skb_reset_network_header(skb);
+	if (family == AF_INET) {
+		struct iphdr *iph = ip_hdr(skb);
+
+		iph->protocol = nexthdr;
+		iph->tot_len = htons(skb->len);
+		ip_send_check(iph);
+	} else {
+		ipv6_hdr(skb)->payload_len = htons(skb->len - sizeof(struct ipv6hdr));
+		/* The byte that named ESP now names the payload. */
+		skb_network_header(skb)[KIPSEC_CB(skb)->nhoff] = nexthdr;
+	}
+	return 0;
+}
+
+static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
+{
+	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
+	struct kipsec_sa *sa = cb->sa;
+	struct kipsec_net *kn = sa->kn;
+	u16 family = cb->family;
+	int reason;
+
+	if (err)
+		goto drop;
+	if (sa->mode == KIPSEC_MODE_TUNNEL)
+		err = decap_tunnel(sa, skb, nexthdr, cb->ds, &family);
+	else
+		err = decap_transport(skb, nexthdr, family);
+	if (err) {
+		kipsec_stats_inc(sa->stats, KIPSEC_STAT_IN_MALFORMED);
+		goto drop;
+	}
+	skb_set_transport_header(skb, family == AF_INET ? ip_hdrlen(skb) :
+							  sizeof(struct ipv6hdr));
+
+	reason = input_policy_check(kn, sa, skb, family);
+	if (reason >= 0) {
+		kipsec_stats_inc(sa->stats, reason);
+		kipsec_stats_inc(kn->stats, reason);
+		goto drop;
+	}
+
+	atomic64_add(skb->len, &sa->cur_bytes);
+	atomic64_inc(&sa->cur_packets);
+	if (!sa->use_time)
+		WRITE_ONCE(sa->use_time, ktime_get_real_seconds());
+	if (kn->decap_mark_mask)
+		skb->mark = (skb->mark & ~kn->decap_mark_mask) |
+			    (kn->decap_mark_value & kn->decap_mark_mask);
+	if (sa->smark_mask)
+		skb->mark = (skb->mark & ~sa->smark_mask) |
+			    (sa->smark_value & sa->smark_mask);
+	kipsec_sa_put(sa);
+
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	skb->pkt_type = PACKET_HOST;
+	skb_mac_header_rebuild(skb);
+	if (skb->mac_len)
+		eth_hdr(skb)->h_proto = skb->protocol;
+	memset(skb->cb, 0, sizeof(skb->cb));
+	kipsec_deliver(skb);
+	return;
+
+drop:
+	kfree_skb(skb);
+	kipsec_sa_put(sa);
+}
+
+/*
+ * Where the ESP header of a packet at LOCAL_IN starts (from the network
+ * header), or -1 if it carries no ESP; *@nhoff is where the byte naming
+ * ESP is, which transport mode rewrites after decryption.
+ */
+static int esp_offset4(struct sk_buff *skb, int *nhoff)
+{
+	*nhoff = offsetof(struct iphdr, protocol);
+	return ip_hdr(skb)->protocol == IPPROTO_ESP ? ip_hdrlen(skb) : -1;
+}
+
+static int esp_offset6(struct sk_buff *skb, int *nhoff)
+{
+	int off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
+	int prev = skb_network_offset(skb) + offsetof(struct ipv6hdr, nexthdr);
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+
+	while (ipv6_ext_hdr(nexthdr) && nexthdr != NEXTHDR_NONE) {
+		struct ipv6_opt_hdr _h;
+		const struct ipv6_opt_hdr *h;
+
+		h = skb_header_pointer(skb, off, sizeof(_h), &_h);
+		/* A fragment here was not reassembled: leave it alone. */
+		if (!h || nexthdr == NEXTHDR_FRAGMENT)
+			return -1;
+		prev = off;
+		off += nexthdr == NEXTHDR_AUTH ? ipv6_authlen(h) : ipv6_optlen(h);
+		nexthdr = h->nexthdr;
+	}
+	*nhoff = prev - skb_network_offset(skb);
+	return nexthdr == IPPROTO_ESP ? off - skb_network_offset(skb) : -1;
+}
+
+static unsigned int input_esp(struct kipsec_net *kn, struct sk_buff *skb,
+			      u16 family, int hlen, int nhoff)
+{
+	struct kipsec_skb_cb *cb;
+	union kipsec_addr daddr;
+	struct kipsec_sa *sa;
+	__be32 spi, _spi;
+	const __be32 *p;
+
+	p = skb_header_pointer(skb, skb_network_offset(skb) + hlen,
+			       sizeof(_spi), &_spi);
+	if (!p)
+		return NF_ACCEPT;
+	spi = *p;
+	if (family == AF_INET)
+		daddr.a4 = ip_hdr(skb)->daddr;
+	else
+		daddr.a6 = ipv6_hdr(skb)->daddr;
+	sa = kipsec_sa_lookup(kn, family, &daddr, spi, IPPROTO_ESP);
+	if (!sa) {
+		/* Not ours: the kernel's own ESP (or nobody) may have it. */
+		kipsec_stats_inc(kn->stats, KIPSEC_STAT_PASSTHROUGH);
+		return NF_ACCEPT;
+	}
+	if (READ_ONCE(sa->flags) & KIPSEC_SA_F_LARVAL || !kipsec_sa_get(sa)) {
+		kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_LARVAL);
+		return NF_DROP;
+	}
+
+	/* The ESP packet's own connection entry goes; the inner gets one. */
+	nf_reset_ct(skb);
+	cb = KIPSEC_CB(skb);
+	memset(cb, 0, sizeof(*cb));
+	cb->sa = sa;
+	cb->family = family;
+	cb->hdrlen = hlen;
+	cb->nhoff = nhoff;
+	cb->ds = family == AF_INET ? ip_hdr(skb)->tos :
+				     ipv6_get_dsfield(ipv6_hdr(skb));
+	/* LOCAL_IN sees the data at the network header: skip to ESP. */
+	__skb_pull(skb, skb_network_offset(skb) + hlen);
+	kipsec_esp_input(sa, skb, input_done);
+	return NF_STOLEN;
+}
+
+/* Cleartext in @dir: allowed unless a policy wants it protected or blocked. */
+static unsigned int cleartext_check(struct kipsec_net *kn, struct sk_buff *skb,
+				    u16 family, u8 dir,
+				    const struct net_device *in)
+{
+	struct kipsec_policy *pol;
+	struct kipsec_flow flow;
+
+	if (this_cpu_read(kipsec_delivering) ||
+	    kipsec_dev_exempt_in(in, family) ||
+	    kipsec_flow_from_skb(skb, family, &flow))
+		return NF_ACCEPT;
+	flow.ifindex = in->ifindex;
+	pol = kipsec_policy_lookup(kn, dir, &flow);
+	if (!pol) {
+		if (READ_ONCE(kn->default_action[dir]) == KIPSEC_ACTION_ALLOW)
+			return NF_ACCEPT;
+	} else {
+		WRITE_ONCE(pol->use_time, ktime_get_real_seconds());
+		if (pol->action == KIPSEC_ACTION_ALLOW) {
+			int i;
+
+			for (i = 0; i < pol->ntmpl; i++)
+				if (pol->tmpl[i].level == KIPSEC_LEVEL_REQUIRED)
+					break;
+			if (i == pol->ntmpl)
+				return NF_ACCEPT;
+			kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_POLICY);
+			return NF_DROP;
+		}
+	}
+	kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_POLICY_BLOCK);
+	return NF_DROP;
+}
+
+unsigned int kipsec_input_hook(void *priv, struct sk_buff *skb,
+			       const struct nf_hook_state *state)
+{
+	struct kipsec_net *kn = priv;
+	u16 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	int hlen, nhoff;
+
+	if (state->in && state->in->flags & IFF_LOOPBACK)
+		return NF_ACCEPT;
+	hlen = family == AF_INET ? esp_offset4(skb, &nhoff) :
+				   esp_offset6(skb, &nhoff);
+	if (hlen >= 0)
+		return input_esp(kn, skb, family, hlen, nhoff);
+	return cleartext_check(kn, skb, family, KIPSEC_DIR_IN, state->in);
+}
+
+unsigned int kipsec_forward_hook(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	u16 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+
+	return cleartext_check(priv, skb, family, KIPSEC_DIR_FWD, state->in);
+}

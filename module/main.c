@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module init and exit, in order. Nothing else belongs here.
+ */
+#include "hooks.h"
+#include "netlink.h"
+#include "netns.h"
+#include "replay.h"
+#include "sa.h"
+#include "selector.h"
+#include "version.h"
+
+#include <linux/kipsec.h>
+#include <linux/module.h>
+#include <net/genetlink.h>
+
+#ifdef DEBUG
+struct kipsec_selftest {
+	const char *name;
+	bool (*run)(void);
+};
+
+/*
+ * In-module selftests, built only in a debug build (make debug). Each
+ * prints "kipsec: <name> selftest: pass" (the test suite requires these
+ * lines) and the module refuses to load when one fails.
+ */
+static bool __init kipsec_selftests_run(void)
+{
+	static const struct kipsec_selftest tests[] __initconst = {
+		{ "replay", kipsec_replay_selftest },
+		{ "selector", kipsec_selector_selftest },
+	};
+	bool all = true;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		bool ok = tests[i].run();
+
+		pr_info("%s selftest: %s\n", tests[i].name, ok ? "pass" : "FAIL");
+		all &= ok;
+	}
+	return all;
+}
+#else
+static inline bool kipsec_selftests_run(void)
+{
+	return true;
+}
+#endif
+
+static int __init kipsec_mod_init(void)
+{
+	int ret;
+
+	if (!kipsec_selftests_run())
+		return -ENOTRECOVERABLE;
+
+	ret = kipsec_sa_module_init();
+	if (ret)
+		goto err_sa;
+
+	ret = kipsec_input_module_init();
+	if (ret)
+		goto err_input;
+
+	ret = kipsec_netns_init();
+	if (ret)
+		goto err_netns;
+
+	ret = kipsec_genl_init();
+	if (ret)
+		goto err_genl;
+
+	pr_info("kipsec " KIPSEC_VERSION " loaded\n");
+	return 0;
+
+err_genl:
+	kipsec_netns_exit();
+err_netns:
+	kipsec_input_module_exit();
+err_input:
+	kipsec_sa_module_exit();
+err_sa:
+	return ret;
+}
+
+static void __exit kipsec_mod_exit(void)
+{
+	kipsec_genl_exit();
+	kipsec_netns_exit();
+	kipsec_input_module_exit();
+	kipsec_sa_module_exit();
+	pr_debug("kipsec unloaded\n");
+}
+
+module_init(kipsec_mod_init);
+module_exit(kipsec_mod_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("IPsec (ESP, AH) datapath configured over generic netlink");
+MODULE_AUTHOR("The kipsec developers");
+MODULE_VERSION(KIPSEC_VERSION);
+MODULE_ALIAS_GENL_FAMILY(KIPSEC_GENL_NAME);

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "kipsec": attribute policies for every nesting
+ * level, the command table and the handlers. uapi/linux/kipsec.h is the
+ * specification of everything here.
+ */
+#include "netlink.h"
+#include "netns.h"
+#include "policy.h"
+#include "sa.h"
+#include "version.h"
+
+#include <linux/kipsec.h>
+#include <linux/socket.h>
+#include <net/genetlink.h>
+
+/* Attribute policies, one per nesting level. */
+
+const struct nla_policy kipsec_alg_policy[KIPSEC_ALG_A_MAX + 1] = {
+	[KIPSEC_ALG_A_NAME] = { .type = NLA_NUL_STRING,
+				.len = KIPSEC_ALG_NAME_MAX - 1 },
+	[KIPSEC_ALG_A_KEY] = { .type = NLA_BINARY, .len = KIPSEC_KEY_MAX },
+	[KIPSEC_ALG_A_ICV_BITS] = NLA_POLICY_RANGE(NLA_U32, 0, 512),
+	[KIPSEC_ALG_A_KEY_BITS] = { .type = NLA_REJECT,
+				    .reject_message = "key length is read only" },
+};
+
+#define KIPSEC_ADDR_POLICY NLA_POLICY_RANGE(NLA_BINARY, 4, 16)
+
+static const struct nla_policy kipsec_sel_policy[KIPSEC_SEL_A_MAX + 1] = {
+	[KIPSEC_SEL_A_FAMILY] = { .type = NLA_U16 },
+	[KIPSEC_SEL_A_SADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_SEL_A_DADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_SEL_A_SPREFIX] = NLA_POLICY_MAX(NLA_U8, 128),
+	[KIPSEC_SEL_A_DPREFIX] = NLA_POLICY_MAX(NLA_U8, 128),
+	[KIPSEC_SEL_A_PROTO] = { .type = NLA_U8 },
+	[KIPSEC_SEL_A_SPORT] = { .type = NLA_BE16 },
+	[KIPSEC_SEL_A_SPORT_MASK] = { .type = NLA_BE16 },
+	[KIPSEC_SEL_A_DPORT] = { .type = NLA_BE16 },
+	[KIPSEC_SEL_A_DPORT_MASK] = { .type = NLA_BE16 },
+	[KIPSEC_SEL_A_IFINDEX] = NLA_POLICY_MIN(NLA_S32, 0),
+};
+
+const struct nla_policy kipsec_lifetime_policy[KIPSEC_LT_A_MAX + 1] = {
+	[KIPSEC_LT_A_SOFT_BYTES] = { .type = NLA_U64 },
+	[KIPSEC_LT_A_HARD_BYTES] = { .type = NLA_U64 },
+	[KIPSEC_LT_A_SOFT_PACKETS] = { .type = NLA_U64 },
+	[KIPSEC_LT_A_HARD_PACKETS] = { .type = NLA_U64 },
+	[KIPSEC_LT_A_SOFT_ADD_SECS] = { .type = NLA_U64 },
+	[KIPSEC_LT_A_HARD_ADD_SECS] = { .type = NLA_U64 },
+	[KIPSEC_LT_A_SOFT_USE_SECS] = { .type = NLA_U64 },
+	[KIPSEC_LT_A_HARD_USE_SECS] = { .type = NLA_U64 },
+};
+
+const struct nla_policy kipsec_mark_policy[KIPSEC_MARK_A_MAX + 1] = {
+	[KIPSEC_MARK_A_VALUE] = { .type = NLA_U32 },
+	[KIPSEC_MARK_A_MASK] = { .type = NLA_U32 },
+};
+
+const struct nla_policy kipsec_sa_policy[KIPSEC_SA_A_MAX + 1] = {
+	[KIPSEC_SA_A_FAMILY] = { .type = NLA_U16 },
+	[KIPSEC_SA_A_DADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_SA_A_SADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_SA_A_SPI] = { .type = NLA_BE32 },
+	[KIPSEC_SA_A_PROTO] = NLA_POLICY_RANGE(NLA_U8, KIPSEC_PROTO_ESP,
+					       KIPSEC_PROTO_AH),
+	[KIPSEC_SA_A_MODE] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_MODE_MAX - 1),
+	[KIPSEC_SA_A_REQID] = { .type = NLA_U32 },
+	[KIPSEC_SA_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, KIPSEC_SA_F_ALL),
+	[KIPSEC_SA_A_ALG_AEAD] = NLA_POLICY_NESTED(kipsec_alg_policy),
+	[KIPSEC_SA_A_ALG_CRYPT] = NLA_POLICY_NESTED(kipsec_alg_policy),
+	[KIPSEC_SA_A_ALG_AUTH] = NLA_POLICY_NESTED(kipsec_alg_policy),
+	[KIPSEC_SA_A_REPLAY_WINDOW] = NLA_POLICY_MAX(NLA_U32,
+						     KIPSEC_REPLAY_WINDOW_MAX),
+	[KIPSEC_SA_A_SEQ] = { .type = NLA_U64 },
+	[KIPSEC_SA_A_OSEQ] = { .type = NLA_U64 },
+	[KIPSEC_SA_A_SEL] = NLA_POLICY_NESTED(kipsec_sel_policy),
+	[KIPSEC_SA_A_LIFETIME] = NLA_POLICY_NESTED(kipsec_lifetime_policy),
+	[KIPSEC_SA_A_CUR] = { .type = NLA_REJECT,
+			      .reject_message = "SA use counters are read only" },
+	[KIPSEC_SA_A_STATS] = { .type = NLA_REJECT,
+				.reject_message = "SA statistics are read only" },
+	[KIPSEC_SA_A_SET_MARK] = NLA_POLICY_NESTED(kipsec_mark_policy),
+	[KIPSEC_SA_A_SPI_MIN] = { .type = NLA_U32 },
+	[KIPSEC_SA_A_SPI_MAX] = { .type = NLA_U32 },
+	[KIPSEC_SA_A_NEW_DADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_SA_A_NEW_SADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_SA_A_REPLAY_BITMAP] = { .type = NLA_REJECT,
+					.reject_message = "replay bitmap is read only" },
+};
+
+const struct nla_policy kipsec_tmpl_policy[KIPSEC_TMPL_A_MAX + 1] = {
+	[KIPSEC_TMPL_A_FAMILY] = { .type = NLA_U16 },
+	[KIPSEC_TMPL_A_DADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_TMPL_A_SADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_TMPL_A_PROTO] = NLA_POLICY_RANGE(NLA_U8, KIPSEC_PROTO_ESP,
+						 KIPSEC_PROTO_AH),
+	[KIPSEC_TMPL_A_MODE] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_MODE_MAX - 1),
+	[KIPSEC_TMPL_A_REQID] = { .type = NLA_U32 },
+	[KIPSEC_TMPL_A_SPI] = { .type = NLA_BE32 },
+	[KIPSEC_TMPL_A_LEVEL] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_LEVEL_MAX - 1),
+};
+
+const struct nla_policy kipsec_policy_policy[KIPSEC_POL_A_MAX + 1] = {
+	[KIPSEC_POL_A_DIR] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_DIR_MAX - 1),
+	[KIPSEC_POL_A_SEL] = NLA_POLICY_NESTED(kipsec_sel_policy),
+	[KIPSEC_POL_A_PRIORITY] = { .type = NLA_U32 },
+	[KIPSEC_POL_A_ACTION] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_ACTION_MAX - 1),
+	[KIPSEC_POL_A_INDEX] = { .type = NLA_U32 },
+	[KIPSEC_POL_A_TMPLS] = NLA_POLICY_NESTED_ARRAY(kipsec_tmpl_policy),
+	[KIPSEC_POL_A_CUR] = { .type = NLA_REJECT,
+			       .reject_message = "policy use counters are read only" },
+};
+
+static const struct nla_policy kipsec_default_policy[KIPSEC_DEFAULT_A_MAX + 1] = {
+	[KIPSEC_DEFAULT_A_IN] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_ACTION_MAX - 1),
+	[KIPSEC_DEFAULT_A_OUT] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_ACTION_MAX - 1),
+	[KIPSEC_DEFAULT_A_FWD] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_ACTION_MAX - 1),
+};
+
+static const struct nla_policy kipsec_config_policy[KIPSEC_CONFIG_A_MAX + 1] = {
+	[KIPSEC_CONFIG_A_ACQUIRE_EXPIRES] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KIPSEC_CONFIG_A_DECAP_MARK] = NLA_POLICY_NESTED(kipsec_mark_policy),
+};
+
+/*
+ * Top level, per command: a request may carry only the nest its command
+ * takes. Commands with no policy take no attributes at all.
+ */
+static const struct nla_policy kipsec_sa_req_policy[KIPSEC_A_MAX + 1] = {
+	[KIPSEC_A_SA] = NLA_POLICY_NESTED(kipsec_sa_policy),
+};
+
+static const struct nla_policy kipsec_policy_req_policy[KIPSEC_A_MAX + 1] = {
+	[KIPSEC_A_POLICY] = NLA_POLICY_NESTED(kipsec_policy_policy),
+};
+
+static const struct nla_policy kipsec_default_req_policy[KIPSEC_A_MAX + 1] = {
+	[KIPSEC_A_DEFAULT] = NLA_POLICY_NESTED(kipsec_default_policy),
+};
+
+static const struct nla_policy kipsec_config_req_policy[KIPSEC_A_MAX + 1] = {
+	[KIPSEC_A_CONFIG] = NLA_POLICY_NESTED(kipsec_config_policy),
+};
+
+static int kipsec_get_info(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	hdr = genlmsg_put_reply(msg, info, &kipsec_genl_family, 0,
+				KIPSEC_CMD_GET_INFO);
+	if (!hdr)
+		goto nla_put_failure;
+
+	nest = nla_nest_start(msg, KIPSEC_A_INFO);
+	if (!nest)
+		goto nla_put_failure;
+	if (nla_put_string(msg, KIPSEC_INFO_A_VERSION, KIPSEC_VERSION) ||
+	    nla_put_u32(msg, KIPSEC_INFO_A_ABI, KIPSEC_GENL_VERSION) ||
+	    nla_put_u32(msg, KIPSEC_INFO_A_REPLAY_WINDOW_MAX,
+			KIPSEC_REPLAY_WINDOW_MAX) ||
+	    nla_put_u32(msg, KIPSEC_INFO_A_MAX_TMPLS, KIPSEC_MAX_TMPLS))
+		goto nla_put_failure;
+	nla_nest_end(msg, nest);
+
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+nla_put_failure:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+bool kipsec_nl_admin(const struct sk_buff *request)
+{
+	return netlink_ns_capable(request, sock_net(request->sk)->user_ns,
+				  CAP_NET_ADMIN);
+}
+
+/* Starts a reply to @info carrying @cmd; NULL if out of memory. */
+static struct sk_buff *reply_start(struct genl_info *info, u8 cmd,
+				   void **hdr)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put_reply(msg, info, &kipsec_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static int kipsec_get_stats(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kipsec_net *kn = kipsec_net(genl_info_net(info));
+	u64 sum[__KIPSEC_STAT_MAX] = { 0 };
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	u32 sas, pols;
+	void *hdr;
+
+	msg = reply_start(info, KIPSEC_CMD_GET_STATS, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&kn->lock);
+	sas = kn->sa_count;
+	pols = kn->pol_count;
+	if (kn->active)
+		kipsec_stats_read(kn->stats, sum);
+	mutex_unlock(&kn->lock);
+
+	nest = nla_nest_start(msg, KIPSEC_A_STATS);
+	if (!nest ||
+	    nla_put_u64_64bit(msg, KIPSEC_STATS_A_SA_COUNT, sas,
+			      KIPSEC_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, KIPSEC_STATS_A_POLICY_COUNT, pols,
+			      KIPSEC_STATS_A_PAD) ||
+	    kipsec_stats_put(msg, sum))
+		goto nla_put_failure;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+nla_put_failure:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int kipsec_set_default(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kipsec_net *kn = kipsec_net(genl_info_net(info));
+	struct nlattr *tb[KIPSEC_DEFAULT_A_MAX + 1];
+	static const u8 dirs[] = {
+		[KIPSEC_DEFAULT_A_IN] = KIPSEC_DIR_IN,
+		[KIPSEC_DEFAULT_A_OUT] = KIPSEC_DIR_OUT,
+		[KIPSEC_DEFAULT_A_FWD] = KIPSEC_DIR_FWD,
+	};
+	int i, ret;
+
+	if (!info->attrs[KIPSEC_A_DEFAULT]) {
+		NL_SET_ERR_MSG(info->extack, "the default nest is missing");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, KIPSEC_DEFAULT_A_MAX,
+			       info->attrs[KIPSEC_A_DEFAULT],
+			       kipsec_default_policy, info->extack);
+	if (ret)
+		return ret;
+	mutex_lock(&kn->lock);
+	ret = kipsec_net_activate(kn);
+	for (i = KIPSEC_DEFAULT_A_IN; !ret && i <= KIPSEC_DEFAULT_A_FWD; i++)
+		if (tb[i])
+			WRITE_ONCE(kn->default_action[dirs[i]],
+				   nla_get_u8(tb[i]));
+	mutex_unlock(&kn->lock);
+	return ret;
+}
+
+static int kipsec_get_default(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kipsec_net *kn = kipsec_net(genl_info_net(info));
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+
+	msg = reply_start(info, KIPSEC_CMD_GET_DEFAULT, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	nest = nla_nest_start(msg, KIPSEC_A_DEFAULT);
+	if (!nest ||
+	    nla_put_u8(msg, KIPSEC_DEFAULT_A_IN,
+		       READ_ONCE(kn->default_action[KIPSEC_DIR_IN])) ||
+	    nla_put_u8(msg, KIPSEC_DEFAULT_A_OUT,
+		       READ_ONCE(kn->default_action[KIPSEC_DIR_OUT])) ||
+	    nla_put_u8(msg, KIPSEC_DEFAULT_A_FWD,
+		       READ_ONCE(kn->default_action[KIPSEC_DIR_FWD]))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int kipsec_set_config(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kipsec_net *kn = kipsec_net(genl_info_net(info));
+	struct nlattr *tb[KIPSEC_CONFIG_A_MAX + 1];
+	struct nlattr *mb[KIPSEC_MARK_A_MAX + 1];
+	int ret;
+
+	if (!info->attrs[KIPSEC_A_CONFIG]) {
+		NL_SET_ERR_MSG(info->extack, "the config nest is missing");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, KIPSEC_CONFIG_A_MAX,
+			       info->attrs[KIPSEC_A_CONFIG],
+			       kipsec_config_policy, info->extack);
+	if (!ret && tb[KIPSEC_CONFIG_A_DECAP_MARK])
+		ret = nla_parse_nested(mb, KIPSEC_MARK_A_MAX,
+				       tb[KIPSEC_CONFIG_A_DECAP_MARK],
+				       kipsec_mark_policy, info->extack);
+	if (ret)
+		return ret;
+	mutex_lock(&kn->lock);
+	if (tb[KIPSEC_CONFIG_A_ACQUIRE_EXPIRES])
+		kn->acquire_expires =
+			nla_get_u32(tb[KIPSEC_CONFIG_A_ACQUIRE_EXPIRES]);
+	if (tb[KIPSEC_CONFIG_A_DECAP_MARK]) {
+		WRITE_ONCE(kn->decap_mark_value, mb[KIPSEC_MARK_A_VALUE] ?
+			   nla_get_u32(mb[KIPSEC_MARK_A_VALUE]) : 0);
+		WRITE_ONCE(kn->decap_mark_mask, mb[KIPSEC_MARK_A_MASK] ?
+			   nla_get_u32(mb[KIPSEC_MARK_A_MASK]) : U32_MAX);
+	}
+	mutex_unlock(&kn->lock);
+	return 0;
+}
+
+static int kipsec_get_config(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kipsec_net *kn = kipsec_net(genl_info_net(info));
+	struct nlattr *nest, *mark;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = reply_start(info, KIPSEC_CMD_GET_CONFIG, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&kn->lock);
+	nest = nla_nest_start(msg, KIPSEC_A_CONFIG);
+	if (!nest ||
+	    nla_put_u32(msg, KIPSEC_CONFIG_A_ACQUIRE_EXPIRES,
+			kn->acquire_expires))
+		goto nla_put_failure;
+	mark = nla_nest_start(msg, KIPSEC_CONFIG_A_DECAP_MARK);
+	if (!mark ||
+	    nla_put_u32(msg, KIPSEC_MARK_A_VALUE, kn->decap_mark_value) ||
+	    nla_put_u32(msg, KIPSEC_MARK_A_MASK, kn->decap_mark_mask))
+		goto nla_put_failure;
+	nla_nest_end(msg, mark);
+	nla_nest_end(msg, nest);
+	mutex_unlock(&kn->lock);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+nla_put_failure:
+	mutex_unlock(&kn->lock);
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+/* Commands the ABI defines but this version does not implement yet. */
+static int kipsec_not_implemented(struct sk_buff *skb, struct genl_info *info)
+{
+	NL_SET_ERR_MSG(info->extack,
+		       "this command is not implemented yet");
+	return -EOPNOTSUPP;
+}
+
+/* A command taking no attributes. */
+#define KIPSEC_OP(_cmd, _doit, _flags) {				\
+	.cmd = (_cmd),							\
+	.doit = (_doit),						\
+	.flags = (_flags),						\
+}
+
+/* A command taking the top-level attributes @_policy allows. */
+#define KIPSEC_OP_ATTRS(_cmd, _doit, _policy, _flags) {			\
+	.cmd = (_cmd),							\
+	.doit = (_doit),						\
+	.policy = (_policy),						\
+	.maxattr = KIPSEC_A_MAX,					\
+	.flags = (_flags),						\
+}
+
+#define KIPSEC_ADMIN GENL_UNS_ADMIN_PERM
+
+/* Doit and dump of a GET command. */
+#define KIPSEC_OP_GET(_cmd, _doit, _dumpit, _policy) {			\
+	.cmd = (_cmd),							\
+	.doit = (_doit),						\
+	.dumpit = (_dumpit),						\
+	.policy = (_policy),						\
+	.maxattr = KIPSEC_A_MAX,					\
+}
+
+static const struct genl_ops kipsec_genl_ops[] = {
+	KIPSEC_OP(KIPSEC_CMD_GET_INFO, kipsec_get_info, 0),
+	KIPSEC_OP_ATTRS(KIPSEC_CMD_NEW_SA, kipsec_nl_new_sa,
+			kipsec_sa_req_policy, KIPSEC_ADMIN),
+	KIPSEC_OP_ATTRS(KIPSEC_CMD_UPD_SA, kipsec_nl_new_sa,
+			kipsec_sa_req_policy, KIPSEC_ADMIN),
+	KIPSEC_OP_ATTRS(KIPSEC_CMD_DEL_SA, kipsec_nl_del_sa,
+			kipsec_sa_req_policy, KIPSEC_ADMIN),
+	KIPSEC_OP_GET(KIPSEC_CMD_GET_SA, kipsec_nl_get_sa, kipsec_nl_dump_sa,
+		      kipsec_sa_req_policy),
+	KIPSEC_OP_ATTRS(KIPSEC_CMD_FLUSH_SA, kipsec_nl_flush_sa,
+			kipsec_sa_req_policy, KIPSEC_ADMIN),
+	KIPSEC_OP_ATTRS(KIPSEC_CMD_ALLOC_SPI, kipsec_not_implemented,
+			kipsec_sa_req_policy, KIPSEC_ADMIN),
+	KIPSEC_OP_ATTRS(KIPSEC_CMD_NEW_POLICY, kipsec_nl_new_policy,
+			kipsec_policy_req_policy, KIPSEC_ADMIN),
+	KIPSEC_OP_ATTRS(KIPSEC_CMD_UPD_POLICY, kipsec_nl_new_policy,
+			kipsec_policy_req_policy, KIPSEC_ADMIN),
+	KIPSEC_OP_ATTRS(KIPSEC_CMD_DEL_POLICY, kipsec_nl_del_policy,
+			kipsec_policy_req_policy, KIPSEC_ADMIN),
+	KIPSEC_OP_GET(KIPSEC_CMD_GET_POLICY, kipsec_nl_get_policy,
+		      kipsec_nl_dump_policy, kipsec_policy_req_policy),
+	KIPSEC_OP_ATTRS(KIPSEC_CMD_FLUSH_POLICY, kipsec_nl_flush_policy,
+			kipsec_policy_req_policy, KIPSEC_ADMIN),
+	KIPSEC_OP_ATTRS(KIPSEC_CMD_SET_DEFAULT, kipsec_set_default,
+			kipsec_default_req_policy, KIPSEC_ADMIN),
+	KIPSEC_OP(KIPSEC_CMD_GET_DEFAULT, kipsec_get_default, 0),
+	KIPSEC_OP_ATTRS(KIPSEC_CMD_SET_CONFIG, kipsec_set_config,
+			kipsec_config_req_policy, KIPSEC_ADMIN),
+	KIPSEC_OP(KIPSEC_CMD_GET_CONFIG, kipsec_get_config, 0),
+	KIPSEC_OP(KIPSEC_CMD_GET_STATS, kipsec_get_stats, 0),
+};
+
+static const struct genl_multicast_group kipsec_mcgrps[] = {
+	{ .name = KIPSEC_MCGRP_EVENTS, .flags = COMPAT_MCGRP_ADMIN_FLAGS },
+};
+
+struct genl_family kipsec_genl_family __ro_after_init = {
+	.name = KIPSEC_GENL_NAME,
+	.version = KIPSEC_GENL_VERSION,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = kipsec_genl_ops,
+	.n_ops = ARRAY_SIZE(kipsec_genl_ops),
+	.resv_start_op = KIPSEC_CMD_MAX + 1,
+	.mcgrps = kipsec_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(kipsec_mcgrps),
+};
+
+int __init kipsec_genl_init(void)
+{
+	return genl_register_family(&kipsec_genl_family);
+}
+
+void kipsec_genl_exit(void)
+{
+	genl_unregister_family(&kipsec_genl_family);
+}

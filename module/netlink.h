@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KIPSEC_NETLINK_H
+#define _KIPSEC_NETLINK_H
+
+#include <linux/kipsec.h>
+#include <net/genetlink.h>
+
+int kipsec_genl_init(void);
+void kipsec_genl_exit(void);
+
+extern struct genl_family kipsec_genl_family;
+extern const struct nla_policy kipsec_sa_policy[KIPSEC_SA_A_MAX + 1];
+extern const struct nla_policy kipsec_alg_policy[KIPSEC_ALG_A_MAX + 1];
+extern const struct nla_policy kipsec_lifetime_policy[KIPSEC_LT_A_MAX + 1];
+extern const struct nla_policy kipsec_mark_policy[KIPSEC_MARK_A_MAX + 1];
+extern const struct nla_policy kipsec_policy_policy[KIPSEC_POL_A_MAX + 1];
+extern const struct nla_policy kipsec_tmpl_policy[KIPSEC_TMPL_A_MAX + 1];
+
+/* Whether the requester may see key material (CAP_NET_ADMIN in netns). */
+bool kipsec_nl_admin(const struct sk_buff *request);
+
+/* netlink_sa.c */
+int kipsec_nl_new_sa(struct sk_buff *skb, struct genl_info *info);
+int kipsec_nl_del_sa(struct sk_buff *skb, struct genl_info *info);
+int kipsec_nl_get_sa(struct sk_buff *skb, struct genl_info *info);
+int kipsec_nl_dump_sa(struct sk_buff *skb, struct netlink_callback *cb);
+int kipsec_nl_flush_sa(struct sk_buff *skb, struct genl_info *info);
+
+/* netlink_policy.c */
+int kipsec_nl_new_policy(struct sk_buff *skb, struct genl_info *info);
+int kipsec_nl_del_policy(struct sk_buff *skb, struct genl_info *info);
+int kipsec_nl_get_policy(struct sk_buff *skb, struct genl_info *info);
+int kipsec_nl_dump_policy(struct sk_buff *skb, struct netlink_callback *cb);
+int kipsec_nl_flush_policy(struct sk_buff *skb, struct genl_info *info);
+
+#endif /* _KIPSEC_NETLINK_H */

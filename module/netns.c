@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-network-namespace state. The mutex and settings exist from the
+ * namespace's creation; the SA and policy tables, counters and netfilter
+ * hooks only once the namespace gets its first SA or policy.
+ */
+#include "netns.h"
+#include "hooks.h"
+#include "policy.h"
+#include "sa.h"
+
+#include <net/netns/generic.h>
+
+static unsigned int kipsec_net_id __read_mostly;
+
+struct kipsec_net *kipsec_net(const struct net *net)
+{
+	return net_generic(net, kipsec_net_id);
+}
+
+int kipsec_net_activate(struct kipsec_net *kn)
+{
+	int ret;
+
+	lockdep_assert_held(&kn->lock);
+	if (kn->active)
+		return 0;
+	kn->stats = kipsec_stats_alloc(GFP_KERNEL);
+	if (!kn->stats)
+		return -ENOMEM;
+	ret = kipsec_sad_init(kn);
+	if (ret)
+		goto err_sad;
+	ret = kipsec_spd_init(kn);
+	if (ret)
+		goto err_spd;
+	ret = kipsec_hooks_register(kn);
+	if (ret)
+		goto err_hooks;
+	kn->active = true;
+	return 0;
+
+err_hooks:
+	kipsec_spd_exit(kn);
+err_spd:
+	kipsec_sad_exit(kn);
+err_sad:
+	kipsec_stats_free(kn->stats);
+	kn->stats = NULL;
+	return ret;
+}
+
+static int __net_init kipsec_net_init(struct net *net)
+{
+	struct kipsec_net *kn = kipsec_net(net);
+
+	kn->net = net;
+	mutex_init(&kn->lock);
+	kn->gen = 1;
+	kn->acquire_expires = 30;
+	return 0;
+}
+
+static void __net_exit kipsec_net_exit(struct net *net)
+{
+	struct kipsec_net *kn = kipsec_net(net);
+
+	if (kn->active) {
+		kipsec_hooks_unregister(kn);
+		mutex_lock(&kn->lock);
+		kipsec_spd_exit(kn);
+		kipsec_sad_exit(kn);
+		mutex_unlock(&kn->lock);
+		kipsec_stats_free(kn->stats);
+	}
+	mutex_destroy(&kn->lock);
+}
+
+static struct pernet_operations kipsec_net_ops = {
+	.init = kipsec_net_init,
+	.exit = kipsec_net_exit,
+	.id = &kipsec_net_id,
+	.size = sizeof(struct kipsec_net),
+};
+
+int kipsec_netns_init(void)
+{
+	return register_pernet_subsys(&kipsec_net_ops);
+}
+
+void kipsec_netns_exit(void)
+{
+	unregister_pernet_subsys(&kipsec_net_ops);
+}

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The security association database of a namespace: an inbound table by
+ * (destination, SPI, protocol), an outbound table by (destination,
+ * protocol) for templates, and an id-ordered index for dumps. Removal is
+ * in two phases: unlink under kn->lock, free after an RCU grace period
+ * once the last reference (in-flight crypto holds one) is dropped.
+ */
+#include "sa.h"
+#include "netns.h"
+#include "policy.h"
+
+#include <crypto/aead.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+
+static const struct rhashtable_params sa_spi_params = {
+	.key_len = sizeof(struct kipsec_sa_key),
+	.key_offset = offsetof(struct kipsec_sa, key),
+	.head_offset = offsetof(struct kipsec_sa, spi_node),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params sa_dst_params = {
+	.key_len = sizeof(struct kipsec_sa_dst_key),
+	.key_offset = offsetof(struct kipsec_sa, dst_key),
+	.head_offset = offsetof(struct kipsec_sa, dst_node),
+	.automatic_shrinking = true,
+};
+
+int kipsec_sad_init(struct kipsec_net *kn)
+{
+	int ret;
+
+	ret = rhashtable_init(&kn->sa_by_spi, &sa_spi_params);
+	if (ret)
+		return ret;
+	ret = rhltable_init(&kn->sa_by_dst, &sa_dst_params);
+	if (ret) {
+		rhashtable_destroy(&kn->sa_by_spi);
+		return ret;
+	}
+	xa_init_flags(&kn->sa_ids, XA_FLAGS_ALLOC1);
+	return 0;
+}
+
+void kipsec_sad_exit(struct kipsec_net *kn)
+{
+	kipsec_sa_flush(kn, 0);
+	xa_destroy(&kn->sa_ids);
+	rhltable_destroy(&kn->sa_by_dst);
+	rhashtable_destroy(&kn->sa_by_spi);
+}
+
+struct kipsec_sa *kipsec_sa_lookup(struct kipsec_net *kn, u16 family,
+				   const union kipsec_addr *daddr, __be32 spi,
+				   u8 proto)
+{
+	struct kipsec_sa_key key = {
+		.spi = spi, .family = family, .proto = proto,
+	};
+
+	if (family == AF_INET)
+		key.daddr.a4 = daddr->a4;
+	else
+		key.daddr.a6 = daddr->a6;
+	return rhashtable_lookup(&kn->sa_by_spi, &key, sa_spi_params);
+}
+
+struct kipsec_sa *kipsec_sa_alloc(gfp_t gfp)
+{
+	struct kipsec_sa *sa = kzalloc(sizeof(*sa), gfp);
+
+	if (!sa)
+		return NULL;
+	sa->stats = kipsec_stats_alloc(gfp);
+	if (!sa->stats || dst_cache_init(&sa->dst_cache, gfp)) {
+		kipsec_stats_free(sa->stats);
+		kfree(sa);
+		return NULL;
+	}
+	refcount_set(&sa->ref, 1);
+	spin_lock_init(&sa->lock);
+	return sa;
+}
+
+/* Frees an SA that was never published, or whose last reference is gone. */
+void kipsec_sa_free(struct kipsec_sa *sa)
+{
+	if (sa->aead)
+		crypto_free_aead(sa->aead);
+	kfree_sensitive(sa->alg_aead);
+	kfree_sensitive(sa->alg_crypt);
+	kfree_sensitive(sa->alg_auth);
+	kipsec_replay_free(&sa->replay);
+	dst_cache_destroy(&sa->dst_cache);
+	kipsec_stats_free(sa->stats);
+	memzero_explicit(&sa->iv_secret, sizeof(sa->iv_secret));
+	kfree(sa);
+}
+
+/*
+ * SAs are freed in process context after a grace period: freeing a crypto
+ * transform may sleep, and the last reference may go in softirq context.
+ */
+static struct workqueue_struct *kipsec_sa_wq;
+
+static void kipsec_sa_free_work(struct work_struct *work)
+{
+	kipsec_sa_free(container_of(to_rcu_work(work), struct kipsec_sa,
+				    free_work));
+}
+
+void kipsec_sa_put(struct kipsec_sa *sa)
+{
+	if (refcount_dec_and_test(&sa->ref)) {
+		INIT_RCU_WORK(&sa->free_work, kipsec_sa_free_work);
+		queue_rcu_work(kipsec_sa_wq, &sa->free_work);
+	}
+}
+
+int __init kipsec_sa_module_init(void)
+{
+	kipsec_sa_wq = alloc_workqueue("kipsec_sa", WQ_UNBOUND, 0);
+	return kipsec_sa_wq ? 0 : -ENOMEM;
+}
+
+/* After every namespace is gone: waits for the last SAs to be freed. */
+void kipsec_sa_module_exit(void)
+{
+	rcu_barrier();
+	destroy_workqueue(kipsec_sa_wq);
+}
+
+int kipsec_sa_insert(struct kipsec_net *kn, struct kipsec_sa *sa)
+{
+	int ret;
+
+	lockdep_assert_held(&kn->lock);
+	sa->kn = kn;
+	sa->dst_key.daddr = sa->key.daddr;
+	sa->dst_key.family = sa->key.family;
+	sa->dst_key.proto = sa->key.proto;
+
+	ret = xa_alloc_cyclic(&kn->sa_ids, &sa->id, sa, xa_limit_32b,
+			      &kn->sa_next_id, GFP_KERNEL);
+	if (ret < 0)
+		return ret;
+	ret = rhashtable_lookup_insert_fast(&kn->sa_by_spi, &sa->spi_node,
+					    sa_spi_params);
+	if (ret)
+		goto err_spi;
+	ret = rhltable_insert(&kn->sa_by_dst, &sa->dst_node, sa_dst_params);
+	if (ret)
+		goto err_dst;
+	kn->sa_count++;
+	kipsec_net_changed(kn);
+	return 0;
+
+err_dst:
+	rhashtable_remove_fast(&kn->sa_by_spi, &sa->spi_node, sa_spi_params);
+err_spi:
+	xa_erase(&kn->sa_ids, sa->id);
+	return ret;
+}
+
+/* Phase one of removal: readers stop finding it; the reference goes. */
+void kipsec_sa_unlink(struct kipsec_sa *sa)
+{
+	struct kipsec_net *kn = sa->kn;
+
+	lockdep_assert_held(&kn->lock);
+	WRITE_ONCE(sa->dead, true);
+	rhashtable_remove_fast(&kn->sa_by_spi, &sa->spi_node, sa_spi_params);
+	rhltable_remove(&kn->sa_by_dst, &sa->dst_node, sa_dst_params);
+	xa_erase(&kn->sa_ids, sa->id);
+	kn->sa_count--;
+	kipsec_net_changed(kn);
+	kipsec_sa_put(sa);
+}
+
+void kipsec_sa_flush(struct kipsec_net *kn, u8 proto)
+{
+	struct kipsec_sa *sa;
+	unsigned long id;
+
+	lockdep_assert_held(&kn->lock);
+	xa_for_each(&kn->sa_ids, id, sa) {
+		if (!proto || sa->key.proto == proto)
+			kipsec_sa_unlink(sa);
+		cond_resched();
+	}
+}
+
+static bool tmpl_fits(const struct kipsec_tmpl *t, const struct kipsec_sa *sa,
+		      const struct kipsec_flow *flow)
+{
+	if (sa->mode != t->mode || (t->reqid && sa->reqid != t->reqid) ||
+	    (t->spi && sa->key.spi != t->spi) || (sa->flags & KIPSEC_SA_F_LARVAL))
+		return false;
+	if (t->mode == KIPSEC_MODE_TUNNEL) {
+		if (!ipv6_addr_any(&t->saddr.a6) &&
+		    !kipsec_addr_equal(t->family, &t->saddr, &sa->saddr))
+			return false;
+	} else if (!kipsec_addr_equal(flow->family, &flow->saddr, &sa->saddr)) {
+		return false;
+	}
+	return kipsec_sel_match(&sa->sel, flow);
+}
+
+struct kipsec_sa *kipsec_sa_for_tmpl(struct kipsec_net *kn,
+				     const struct kipsec_policy *pol,
+				     const struct kipsec_flow *flow)
+{
+	const struct kipsec_tmpl *t = &pol->tmpl[0];
+	struct kipsec_sa_dst_key key = { .proto = t->proto };
+	struct kipsec_sa *sa, *best = NULL;
+	struct rhlist_head *list, *pos;
+
+	if (t->mode == KIPSEC_MODE_TUNNEL) {
+		key.family = t->family;
+		key.daddr = t->daddr;
+	} else {
+		key.family = flow->family;
+		key.daddr = flow->daddr;
+	}
+	list = rhltable_lookup(&kn->sa_by_dst, &key, sa_dst_params);
+	rhl_for_each_entry_rcu(sa, pos, list, dst_node) {
+		if (READ_ONCE(sa->dead) || !tmpl_fits(t, sa, flow))
+			continue;
+		/* The newest SA wins, as in XFRM: after a rekey, the new one. */
+		if (!best || sa->add_time > best->add_time ||
+		    (sa->add_time == best->add_time && sa->id > best->id))
+			best = sa;
+	}
+	return best;
+}

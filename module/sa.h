@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KIPSEC_SA_H
+#define _KIPSEC_SA_H
+
+#include "replay.h"
+#include "selector.h"
+#include "stats.h"
+
+#include <linux/atomic.h>
+#include <linux/kipsec.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <net/dst_cache.h>
+
+struct crypto_aead;
+struct kipsec_net;
+struct kipsec_policy;
+
+/* An algorithm as it was configured, kept for GET and dumps. */
+struct kipsec_alg {
+	char name[KIPSEC_ALG_NAME_MAX];
+	u32 icv_bits;
+	u32 key_len;
+	u8 key[];		/* zeroed before it is freed */
+};
+
+/* Lifetime limits (0 = none), as KIPSEC_A_LIFETIME. */
+struct kipsec_lifetime {
+	u64 soft_bytes, hard_bytes;
+	u64 soft_packets, hard_packets;
+	u64 soft_add_secs, hard_add_secs;
+	u64 soft_use_secs, hard_use_secs;
+};
+
+/* How an SA makes the IV of a packet it sends. */
+enum kipsec_iv_kind {
+	KIPSEC_IV_NONE,		/* no IV (null encryption) */
+	KIPSEC_IV_SEQ,		/* counter modes: seq XOR a per-SA secret */
+	KIPSEC_IV_RANDOM,	/* CBC: unpredictable, from the RNG */
+};
+
+/* Lookup key of the inbound table: what an ESP or AH header names. */
+struct kipsec_sa_key {
+	union kipsec_addr daddr;
+	__be32 spi;
+	u16 family;
+	u8 proto;
+	u8 pad;
+};
+
+/* Lookup key of the outbound table: where a template sends to. */
+struct kipsec_sa_dst_key {
+	union kipsec_addr daddr;
+	u16 family;
+	u8 proto;
+	u8 pad;
+};
+
+/*
+ * A security association. Everything above @lock is fixed once the SA is
+ * published; what changes is under @lock or atomic. Readers find SAs under
+ * RCU and take a reference to keep one past the read section (async
+ * crypto does).
+ */
+struct kipsec_sa {
+	struct rhash_head spi_node;	/* kn->sa_by_spi */
+	struct rhlist_head dst_node;	/* kn->sa_by_dst */
+	struct rcu_work free_work;
+	refcount_t ref;
+	struct kipsec_net *kn;
+	u32 id;				/* kn->sa_ids index: dump order */
+	bool dead;			/* unlinked; set under kn->lock */
+
+	struct kipsec_sa_key key;	/* family, daddr, spi, proto */
+	struct kipsec_sa_dst_key dst_key;
+	union kipsec_addr saddr;
+	u8 mode;
+	u32 reqid;
+	u32 flags;			/* KIPSEC_SA_F_* */
+	struct kipsec_sel sel;
+	u32 smark_value, smark_mask;
+
+	struct crypto_aead *aead;
+	struct kipsec_alg *alg_aead, *alg_crypt, *alg_auth;
+	u8 iv_kind;			/* enum kipsec_iv_kind */
+	u8 ivlen;
+	u8 icvlen;
+	u8 padalign;			/* pad the payload to this (>= 4) */
+	u64 iv_secret;
+
+	spinlock_t lock;		/* replay window, lifetimes */
+	atomic64_t oseq;		/* last sequence number sent */
+	struct kipsec_replay replay;
+	struct kipsec_lifetime lft;
+	atomic64_t cur_bytes, cur_packets;
+	u64 add_time, use_time;		/* seconds since the epoch */
+	struct kipsec_stats __percpu *stats;
+	struct dst_cache dst_cache;	/* outer route, tunnel mode */
+};
+
+int kipsec_sa_module_init(void);
+void kipsec_sa_module_exit(void);
+
+/* The tables of a namespace; exit flushes them, with kn->lock held. */
+int kipsec_sad_init(struct kipsec_net *kn);
+void kipsec_sad_exit(struct kipsec_net *kn);
+
+/* Inbound: the SA for (daddr, spi, proto), under RCU, or NULL. */
+struct kipsec_sa *kipsec_sa_lookup(struct kipsec_net *kn, u16 family,
+				   const union kipsec_addr *daddr, __be32 spi,
+				   u8 proto);
+
+/*
+ * Outbound: the SA the first template of @pol asks for, for a packet of
+ * @flow (the newest that fits), under RCU, or NULL.
+ */
+struct kipsec_sa *kipsec_sa_for_tmpl(struct kipsec_net *kn,
+				     const struct kipsec_policy *pol,
+				     const struct kipsec_flow *flow);
+
+static inline bool kipsec_sa_get(struct kipsec_sa *sa)
+{
+	return refcount_inc_not_zero(&sa->ref);
+}
+
+void kipsec_sa_put(struct kipsec_sa *sa);
+
+/* Writers, with kn->lock held. */
+int kipsec_sa_insert(struct kipsec_net *kn, struct kipsec_sa *sa);
+void kipsec_sa_unlink(struct kipsec_sa *sa);
+void kipsec_sa_flush(struct kipsec_net *kn, u8 proto);
+
+/* Allocation and crypto set-up of a new SA (not yet published). */
+struct kipsec_sa *kipsec_sa_alloc(gfp_t gfp);
+void kipsec_sa_free(struct kipsec_sa *sa);
+
+#endif /* _KIPSEC_SA_H */

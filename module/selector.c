@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Traffic selectors: matching packets against them (XFRM's semantics),
+ * extracting a packet's flow, and their netlink form.
+ */
+#include "selector.h"
+
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/kipsec.h>
+#include <linux/skbuff.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/netlink.h>
+
+static bool prefix4_match(__be32 a, __be32 b, u8 plen)
+{
+	if (!plen)
+		return true;
+	return !((a ^ b) & htonl(~0U << (32 - plen)));
+}
+
+static bool prefix6_match(const struct in6_addr *a, const struct in6_addr *b,
+			  u8 plen)
+{
+	return ipv6_prefix_equal(a, b, plen);
+}
+
+static bool port_match(__be16 port, __be16 want, __be16 mask)
+{
+	return !((port ^ want) & mask);
+}
+
+bool kipsec_sel_match(const struct kipsec_sel *sel,
+		      const struct kipsec_flow *flow)
+{
+	if (!sel->family)
+		return true;
+	if (sel->family != flow->family)
+		return false;
+	if (sel->family == AF_INET) {
+		if (!prefix4_match(flow->saddr.a4, sel->saddr.a4, sel->sprefix) ||
+		    !prefix4_match(flow->daddr.a4, sel->daddr.a4, sel->dprefix))
+			return false;
+	} else {
+		if (!prefix6_match(&flow->saddr.a6, &sel->saddr.a6, sel->sprefix) ||
+		    !prefix6_match(&flow->daddr.a6, &sel->daddr.a6, sel->dprefix))
+			return false;
+	}
+	return (!sel->proto || sel->proto == flow->proto) &&
+	       port_match(flow->sport, sel->sport, sel->sport_mask) &&
+	       port_match(flow->dport, sel->dport, sel->dport_mask) &&
+	       (!sel->ifindex || sel->ifindex == flow->ifindex);
+}
+
+bool kipsec_sel_equal(const struct kipsec_sel *a, const struct kipsec_sel *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (!a->family)
+		return true;
+	return a->sprefix == b->sprefix && a->dprefix == b->dprefix &&
+	       kipsec_addr_equal(a->family, &a->saddr, &b->saddr) &&
+	       kipsec_addr_equal(a->family, &a->daddr, &b->daddr) &&
+	       a->proto == b->proto && a->sport == b->sport &&
+	       a->sport_mask == b->sport_mask && a->dport == b->dport &&
+	       a->dport_mask == b->dport_mask && a->ifindex == b->ifindex;
+}
+
+/* Ports of TCP, UDP, SCTP, DCCP and UDP-Lite; type and code of ICMP. */
+static void flow_ports(struct sk_buff *skb, int off, struct kipsec_flow *flow)
+{
+	__be16 buf[2];
+	const __be16 *ports;
+
+	switch (flow->proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
+		ports = skb_header_pointer(skb, off, sizeof(buf), buf);
+		if (ports) {
+			flow->sport = ports[0];
+			flow->dport = ports[1];
+		}
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6: {
+		u8 tc[2];
+		const u8 *p = skb_header_pointer(skb, off, sizeof(tc), tc);
+
+		/* XFRM keeps the type in sport and the code in dport. */
+		if (p) {
+			flow->sport = htons(p[0]);
+			flow->dport = htons(p[1]);
+		}
+		break;
+	}
+	}
+}
+
+int kipsec_flow_from_skb(struct sk_buff *skb, u16 family,
+			 struct kipsec_flow *flow)
+{
+	int off = skb_network_offset(skb);
+
+	memset(flow, 0, sizeof(*flow));
+	flow->family = family;
+	if (family == AF_INET) {
+		struct iphdr _iph;
+		const struct iphdr *iph;
+
+		iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+		if (!iph || iph->ihl < 5)
+			return -EINVAL;
+		flow->saddr.a4 = iph->saddr;
+		flow->daddr.a4 = iph->daddr;
+		flow->proto = iph->protocol;
+		/* Only a first fragment has the upper-layer header. */
+		if (!(iph->frag_off & htons(IP_OFFSET)))
+			flow_ports(skb, off + iph->ihl * 4, flow);
+	} else {
+		struct ipv6hdr _ip6h;
+		const struct ipv6hdr *ip6h;
+		__be16 frag_off = 0;
+		u8 nexthdr;
+		int hoff;
+
+		ip6h = skb_header_pointer(skb, off, sizeof(_ip6h), &_ip6h);
+		if (!ip6h)
+			return -EINVAL;
+		flow->saddr.a6 = ip6h->saddr;
+		flow->daddr.a6 = ip6h->daddr;
+		nexthdr = ip6h->nexthdr;
+		hoff = ipv6_skip_exthdr(skb, off + sizeof(*ip6h), &nexthdr,
+					&frag_off);
+		if (hoff < 0)
+			return -EINVAL;
+		flow->proto = nexthdr;
+		if (!(frag_off & htons(IP6_OFFSET)))
+			flow_ports(skb, hoff, flow);
+	}
+	return 0;
+}
+
+int kipsec_family_from_nla(u16 *family, const struct nlattr *nla,
+			   struct netlink_ext_ack *extack)
+{
+	u16 f;
+
+	if (!nla) {
+		NL_SET_ERR_MSG(extack, "address family missing");
+		return -EINVAL;
+	}
+	f = nla_get_u16(nla);
+	if (f != AF_INET && f != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "address family must be AF_INET or AF_INET6");
+		return -EAFNOSUPPORT;
+	}
+	*family = f;
+	return 0;
+}
+
+int kipsec_addr_from_nla(union kipsec_addr *addr, u16 family,
+			 const struct nlattr *nla,
+			 struct netlink_ext_ack *extack)
+{
+	int len = family == AF_INET ? 4 : 16;
+
+	memset(addr, 0, sizeof(*addr));
+	if (!nla)
+		return 0;
+	if (nla_len(nla) != len) {
+		if (family == AF_INET)
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "IPv4 address must be 4 bytes");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "IPv6 address must be 16 bytes");
+		return -EINVAL;
+	}
+	nla_memcpy(addr, nla, len);
+	return 0;
+}
+
+int kipsec_addr_to_nla(struct sk_buff *skb, int type, u16 family,
+		       const union kipsec_addr *addr)
+{
+	return nla_put(skb, type, family == AF_INET ? 4 : 16, addr);
+}
+
+static void clear_host_bits(union kipsec_addr *addr, u16 family, u8 plen)
+{
+	if (family == AF_INET) {
+		addr->a4 &= plen ? htonl(~0U << (32 - plen)) : 0;
+	} else {
+		struct in6_addr a = addr->a6;
+
+		ipv6_addr_prefix(&addr->a6, &a, plen);
+	}
+}
+
+int kipsec_sel_from_nla(struct kipsec_sel *sel, const struct nlattr *nla,
+			struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[KIPSEC_SEL_A_MAX + 1];
+	u8 max;
+	int ret;
+
+	memset(sel, 0, sizeof(*sel));
+	if (!nla)
+		return 0;
+	/* Validated by the policy when the request was parsed. */
+	ret = nla_parse_nested(tb, KIPSEC_SEL_A_MAX, nla, NULL, extack);
+	if (ret)
+		return ret;
+	if (!tb[KIPSEC_SEL_A_FAMILY]) {
+		if (tb[KIPSEC_SEL_A_SADDR] || tb[KIPSEC_SEL_A_DADDR]) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "selector addresses need a family");
+			return -EINVAL;
+		}
+	} else {
+		ret = kipsec_family_from_nla(&sel->family,
+					     tb[KIPSEC_SEL_A_FAMILY], extack);
+		if (ret)
+			return ret;
+	}
+	max = sel->family == AF_INET6 ? 128 : 32;
+	ret = kipsec_addr_from_nla(&sel->saddr, sel->family,
+				   tb[KIPSEC_SEL_A_SADDR], extack) ?:
+	      kipsec_addr_from_nla(&sel->daddr, sel->family,
+				   tb[KIPSEC_SEL_A_DADDR], extack);
+	if (ret)
+		return ret;
+	if (tb[KIPSEC_SEL_A_SPREFIX])
+		sel->sprefix = nla_get_u8(tb[KIPSEC_SEL_A_SPREFIX]);
+	if (tb[KIPSEC_SEL_A_DPREFIX])
+		sel->dprefix = nla_get_u8(tb[KIPSEC_SEL_A_DPREFIX]);
+	if (sel->sprefix > max || sel->dprefix > max) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "selector prefix longer than the address");
+		return -EINVAL;
+	}
+	clear_host_bits(&sel->saddr, sel->family, sel->sprefix);
+	clear_host_bits(&sel->daddr, sel->family, sel->dprefix);
+	if (tb[KIPSEC_SEL_A_PROTO])
+		sel->proto = nla_get_u8(tb[KIPSEC_SEL_A_PROTO]);
+	if (tb[KIPSEC_SEL_A_SPORT])
+		sel->sport = nla_get_be16(tb[KIPSEC_SEL_A_SPORT]);
+	if (tb[KIPSEC_SEL_A_SPORT_MASK])
+		sel->sport_mask = nla_get_be16(tb[KIPSEC_SEL_A_SPORT_MASK]);
+	if (tb[KIPSEC_SEL_A_DPORT])
+		sel->dport = nla_get_be16(tb[KIPSEC_SEL_A_DPORT]);
+	if (tb[KIPSEC_SEL_A_DPORT_MASK])
+		sel->dport_mask = nla_get_be16(tb[KIPSEC_SEL_A_DPORT_MASK]);
+	sel->sport &= sel->sport_mask;
+	sel->dport &= sel->dport_mask;
+	if (tb[KIPSEC_SEL_A_IFINDEX])
+		sel->ifindex = nla_get_s32(tb[KIPSEC_SEL_A_IFINDEX]);
+	if ((sel->sport_mask || sel->dport_mask) && !sel->proto) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "selector ports need an upper protocol");
+		return -EINVAL;
+	}
+	if (!sel->family && (sel->proto || sel->ifindex ||
+			     sel->sprefix || sel->dprefix)) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "selector needs a family");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int kipsec_sel_to_nla(struct sk_buff *skb, int type,
+		      const struct kipsec_sel *sel)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (sel->family &&
+	    (nla_put_u16(skb, KIPSEC_SEL_A_FAMILY, sel->family) ||
+	     kipsec_addr_to_nla(skb, KIPSEC_SEL_A_SADDR, sel->family,
+				&sel->saddr) ||
+	     kipsec_addr_to_nla(skb, KIPSEC_SEL_A_DADDR, sel->family,
+				&sel->daddr) ||
+	     nla_put_u8(skb, KIPSEC_SEL_A_SPREFIX, sel->sprefix) ||
+	     nla_put_u8(skb, KIPSEC_SEL_A_DPREFIX, sel->dprefix) ||
+	     nla_put_u8(skb, KIPSEC_SEL_A_PROTO, sel->proto) ||
+	     nla_put_be16(skb, KIPSEC_SEL_A_SPORT, sel->sport) ||
+	     nla_put_be16(skb, KIPSEC_SEL_A_SPORT_MASK, sel->sport_mask) ||
+	     nla_put_be16(skb, KIPSEC_SEL_A_DPORT, sel->dport) ||
+	     nla_put_be16(skb, KIPSEC_SEL_A_DPORT_MASK, sel->dport_mask) ||
+	     nla_put_s32(skb, KIPSEC_SEL_A_IFINDEX, sel->ifindex))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+#ifdef DEBUG
+struct sel_case {
+	struct kipsec_sel sel;
+	bool v4, v6;
+};
+
+/* Table-driven: each selector against flows that must and must not match. */
+bool __init kipsec_selector_selftest(void)
+{
+	struct kipsec_flow f4 = {
+		.family = AF_INET, .proto = IPPROTO_TCP,
+		.saddr.a4 = htonl(0x0a000102), .daddr.a4 = htonl(0xc0a80101),
+		.sport = htons(40000), .dport = htons(443), .ifindex = 3,
+	};
+	struct kipsec_flow f6 = {
+		.family = AF_INET6, .proto = IPPROTO_ICMPV6,
+		.saddr.a6 = { { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } } },
+		.daddr.a6 = { { { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2 } } },
+		.sport = htons(128), .dport = htons(0),
+	};
+	static const struct sel_case t[] __initconst = {
+		{ { .family = 0 }, true, true },
+		{ { .family = AF_INET }, true, false },
+		{ { .family = AF_INET, .sprefix = 8,
+		    .saddr.a4 = htonl(0x0a000000) }, true, false },
+		{ { .family = AF_INET, .sprefix = 24,
+		    .saddr.a4 = htonl(0x0a000200) }, false, false },
+		{ { .family = AF_INET, .dprefix = 32,
+		    .daddr.a4 = htonl(0xc0a80101) }, true, false },
+		{ { .family = AF_INET, .dprefix = 31,
+		    .daddr.a4 = htonl(0xc0a80100) }, true, false },
+		{ { .family = AF_INET, .proto = IPPROTO_UDP }, false, false },
+		{ { .family = AF_INET, .proto = IPPROTO_TCP,
+		    .dport = htons(443), .dport_mask = htons(0xffff) },
+		  true, false },
+		{ { .family = AF_INET, .proto = IPPROTO_TCP,
+		    .dport = htons(80), .dport_mask = htons(0xffff) },
+		  false, false },
+		{ { .family = AF_INET, .proto = IPPROTO_TCP,
+		    .sport = htons(0x9c00), .sport_mask = htons(0xff00) },
+		  true, false },
+		{ { .family = AF_INET, .ifindex = 3 }, true, false },
+		{ { .family = AF_INET, .ifindex = 4 }, false, false },
+		{ { .family = AF_INET6, .sprefix = 32,
+		    .saddr.a6 = { { { 0x20, 0x01, 0x0d, 0xb8 } } } },
+		  false, true },
+		{ { .family = AF_INET6, .dprefix = 48,
+		    .daddr.a6 = { { { 0x20, 0x01, 0x0d, 0xb8 } } } },
+		  false, false },
+		{ { .family = AF_INET6, .dprefix = 47,
+		    .daddr.a6 = { { { 0x20, 0x01, 0x0d, 0xb8 } } } },
+		  false, true },
+		{ { .family = AF_INET6, .proto = IPPROTO_ICMPV6,
+		    .sport = htons(128), .sport_mask = htons(0xffff) },
+		  false, true },
+		{ { .family = AF_INET6, .proto = IPPROTO_ICMPV6,
+		    .sport = htons(129), .sport_mask = htons(0xffff) },
+		  false, false },
+	};
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		if (kipsec_sel_match(&t[i].sel, &f4) != t[i].v4 ||
+		    kipsec_sel_match(&t[i].sel, &f6) != t[i].v6) {
+			pr_err("selector selftest %zu: wrong match\n", i + 1);
+			ok = false;
+		}
+		if (!kipsec_sel_equal(&t[i].sel, &t[i].sel)) {
+			pr_err("selector selftest %zu: not equal to itself\n",
+			       i + 1);
+			ok = false;
+		}
+	}
+	if (kipsec_sel_equal(&t[2].sel, &t[3].sel))
+		ok = false;
+	return ok;
+}
+#endif

@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Security associations in replies: a KIPSEC_A_SA nest into a struct sa,
+ * and a struct sa printed in ip xfrm's shape or as JSON, or matched
+ * against a list filter as ip's list filters match.
+ */
+#include "xfrm.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <linux/genetlink.h>
+#include <stddef.h>
+
+/* Per-SA counters: ip prints "replay" and "failed"; the rest are ours. */
+static const struct {
+	uint16_t attr;
+	const char *name;
+} sa_counters[] = {
+	{ KIPSEC_STATS_A_IN_REPLAY, "replay" },
+	{ KIPSEC_STATS_A_IN_AUTH, "failed" },
+	{ KIPSEC_STATS_A_IN_PADDING, "padding" },
+	{ KIPSEC_STATS_A_IN_MALFORMED, "malformed" },
+	{ KIPSEC_STATS_A_IN_POLICY, "policy" },
+	{ KIPSEC_STATS_A_IN_SELECTOR, "selector" },
+	{ KIPSEC_STATS_A_IN_LARVAL, "larval" },
+	{ KIPSEC_STATS_A_IN_TFC, "tfc" },
+	{ KIPSEC_STATS_A_OUT_NO_SA, "no-sa" },
+	{ KIPSEC_STATS_A_OUT_SEQ_OVERFLOW, "seq-overflow" },
+	{ KIPSEC_STATS_A_NO_MEMORY, "no-memory" },
+	{ KIPSEC_STATS_A_EXPIRED, "expired" },
+};
+
+/* --- Reading replies ------------------------------------------------------ */
+
+static bool len_is(const struct nlattr *attr, size_t len)
+{
+	return mnl_attr_get_payload_len(attr) == len;
+}
+
+static int alg_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct alg *alg = data;
+	uint16_t type = mnl_attr_get_type(attr);
+	uint16_t len = mnl_attr_get_payload_len(attr);
+
+	switch (type) {
+	case KIPSEC_ALG_A_NAME:
+		str_from(attr, alg->name, sizeof(alg->name));
+		break;
+	case KIPSEC_ALG_A_KEY:
+		if (len > sizeof(alg->key))
+			return MNL_CB_OK;
+		memcpy(alg->key, mnl_attr_get_payload(attr), len);
+		alg->key_len = len;
+		break;
+	case KIPSEC_ALG_A_ICV_BITS:
+	case KIPSEC_ALG_A_KEY_BITS:
+		if (!len_is(attr, 4))
+			return MNL_CB_OK;
+		*(type == KIPSEC_ALG_A_ICV_BITS ? &alg->icv_bits :
+		  &alg->key_bits) = mnl_attr_get_u32(attr);
+		break;
+	default:
+		return MNL_CB_OK;
+	}
+	alg->has |= (uint32_t)BIT(type);
+	return MNL_CB_OK;
+}
+
+static int mark_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct sa *sa = data;
+
+	if (!len_is(attr, 4))
+		return MNL_CB_OK;
+	if (mnl_attr_get_type(attr) == KIPSEC_MARK_A_VALUE)
+		sa->mark_value = mnl_attr_get_u32(attr);
+	else if (mnl_attr_get_type(attr) == KIPSEC_MARK_A_MASK)
+		sa->mark_mask = mnl_attr_get_u32(attr);
+	return MNL_CB_OK;
+}
+
+/* The integer attributes of an SA and where they go. */
+static const struct {
+	uint16_t type;
+	uint16_t size;
+	size_t off;
+} sa_scalars[] = {
+	{ KIPSEC_SA_A_FAMILY, 2, offsetof(struct sa, family) },
+	{ KIPSEC_SA_A_SPI, 4, offsetof(struct sa, spi) },
+	{ KIPSEC_SA_A_PROTO, 1, offsetof(struct sa, proto) },
+	{ KIPSEC_SA_A_MODE, 1, offsetof(struct sa, mode) },
+	{ KIPSEC_SA_A_REQID, 4, offsetof(struct sa, reqid) },
+	{ KIPSEC_SA_A_FLAGS, 4, offsetof(struct sa, flags) },
+	{ KIPSEC_SA_A_REPLAY_WINDOW, 4, offsetof(struct sa, replay_window) },
+	{ KIPSEC_SA_A_SEQ, 8, offsetof(struct sa, seq) },
+	{ KIPSEC_SA_A_OSEQ, 8, offsetof(struct sa, oseq) },
+	{ KIPSEC_SA_A_SPI_MIN, 4, offsetof(struct sa, spi_min) },
+	{ KIPSEC_SA_A_SPI_MAX, 4, offsetof(struct sa, spi_max) },
+};
+
+/* Where an integer attribute goes in @sa, and its size; NULL if none. */
+static void *sa_scalar(struct sa *sa, uint16_t type, size_t *size)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sa_scalars); i++) {
+		if (sa_scalars[i].type == type) {
+			*size = sa_scalars[i].size;
+			return (char *)sa + sa_scalars[i].off;
+		}
+	}
+	return NULL;
+}
+
+static int sa_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct sa *sa = data;
+	uint16_t type = mnl_attr_get_type(attr);
+	uint16_t len = mnl_attr_get_payload_len(attr);
+	size_t size;
+	void *p = sa_scalar(sa, type, &size);
+
+	if (p) {
+		if (!len_is(attr, size))
+			return MNL_CB_OK;
+		memcpy(p, mnl_attr_get_payload(attr), size);
+		if (type == KIPSEC_SA_A_SPI)
+			sa->spi = ntohl(sa->spi);
+	} else if (type == KIPSEC_SA_A_DADDR || type == KIPSEC_SA_A_SADDR) {
+		if (addr_from(attr, type == KIPSEC_SA_A_DADDR ? &sa->daddr :
+				    &sa->saddr))
+			return MNL_CB_OK;
+	} else if (type == KIPSEC_SA_A_ALG_AEAD) {
+		mnl_attr_parse_nested(attr, alg_attr_cb, &sa->aead);
+	} else if (type == KIPSEC_SA_A_ALG_CRYPT) {
+		mnl_attr_parse_nested(attr, alg_attr_cb, &sa->crypt);
+	} else if (type == KIPSEC_SA_A_ALG_AUTH) {
+		mnl_attr_parse_nested(attr, alg_attr_cb, &sa->auth);
+	} else if (type == KIPSEC_SA_A_SEL) {
+		sel_from(attr, &sa->sel);
+	} else if (type == KIPSEC_SA_A_LIFETIME) {
+		u64s_from(attr, &sa->lifetime);
+	} else if (type == KIPSEC_SA_A_CUR) {
+		u64s_from(attr, &sa->cur);
+	} else if (type == KIPSEC_SA_A_STATS) {
+		u64s_from(attr, &sa->stats);
+	} else if (type == KIPSEC_SA_A_SET_MARK) {
+		mnl_attr_parse_nested(attr, mark_attr_cb, sa);
+	} else if (type == KIPSEC_SA_A_REPLAY_BITMAP) {
+		if (len % 4 || len > sizeof(sa->bitmap))
+			return MNL_CB_OK;
+		memcpy(sa->bitmap, mnl_attr_get_payload(attr), len);
+		sa->bitmap_words = len / 4;
+	} else {
+		return MNL_CB_OK;
+	}
+	sa->has |= BIT(type);
+	return MNL_CB_OK;
+}
+
+void sa_from(const struct nlattr *nest, struct sa *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	mnl_attr_parse_nested(nest, sa_attr_cb, sa);
+	if (!(sa->has & BIT(KIPSEC_SA_A_FAMILY)))
+		sa->family = sa->daddr.family;
+}
+
+const struct nlattr *msg_nest(const struct nlmsghdr *nlh, uint16_t type)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(attr) == type)
+			return attr;
+	return NULL;
+}
+
+/* --- Printing ------------------------------------------------------------ */
+
+/* XFRM's default truncation of an auth algorithm; -1 if not known. */
+static int64_t auth_trunc_bits(const struct alg *alg)
+{
+	static const struct {
+		const char *name;
+		uint32_t bits;
+	} dflt[] = {
+		{ "hmac(sha1)", 96 }, { "hmac(sha256)", 96 },
+		{ "hmac(sha384)", 192 }, { "hmac(sha512)", 256 },
+		{ "xcbc(aes)", 96 }, { "cmac(aes)", 96 }, { "hmac(sm3)", 256 },
+		{ "digest_null", 0 },
+	};
+	size_t i;
+
+	if ((alg->has & BIT(KIPSEC_ALG_A_ICV_BITS)) && alg->icv_bits)
+		return alg->icv_bits;
+	for (i = 0; i < ARRAY_SIZE(dflt); i++)
+		if (!strcmp(alg->name, dflt[i].name))
+			return dflt[i].bits;
+	return -1;
+}
+
+static void hex(FILE *f, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	fputs("0x", f);
+	for (i = 0; i < len; i++)
+		fprintf(f, "%02x", p[i]);
+}
+
+static uint32_t key_bits(const struct alg *alg)
+{
+	if (alg->has & BIT(KIPSEC_ALG_A_KEY_BITS))
+		return alg->key_bits;
+	return alg->has & BIT(KIPSEC_ALG_A_KEY) ? alg->key_len * 8 : 0;
+}
+
+/*
+ * ip's algorithm line: "\tTYPE NAME KEY[ (N bits)][ ICV]". A key the
+ * kernel did not show is left out, as ip leaves out an empty one.
+ */
+static void alg_print(const struct out *o, const char *text,
+		      const char *type, const struct alg *alg,
+		      const char *icv_key, int64_t icv)
+{
+	bool key = (alg->has & BIT(KIPSEC_ALG_A_KEY)) && !o->nokeys;
+
+	if (o->j) {
+		json_obj_open(o->j, type);
+		json_str(o->j, "name", alg->name);
+		if (key) {
+			char buf[2 * KIPSEC_KEY_MAX + 3] = "";
+			FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+			if (f && alg->key_len)
+				hex(f, alg->key, alg->key_len);
+			if (f)
+				fclose(f);
+			json_str(o->j, "key", buf);
+		}
+		if (key_bits(alg))
+			json_u64(o->j, "key-len", key_bits(alg));
+		if (icv >= 0)
+			json_u64(o->j, icv_key, (uint64_t)icv);
+		json_obj_close(o->j);
+		return;
+	}
+	fprintf(o->f, "\t%s %s ", text, alg->name);
+	if (o->nokeys) {
+		fputs("<<Keys hidden>>", o->f);
+	} else if (key && alg->key_len) {
+		hex(o->f, alg->key, alg->key_len);
+		if (o->stats)
+			fprintf(o->f, " (%u bits)", key_bits(alg));
+	} else if (o->stats && key_bits(alg)) {
+		fprintf(o->f, "(%u bits)", key_bits(alg));
+	}
+	if (icv >= 0)
+		fprintf(o->f, " %lld", (long long)icv);
+	fputc('\n', o->f);
+}
+
+static void flags_print(const struct out *o, uint32_t flags)
+{
+	uint8_t xfrm = 0;
+	size_t i;
+	int b;
+
+	if (o->j) {
+		json_arr_open(o->j, "flag");
+		for (i = 0; sa_flags[i].name; i++)
+			if (sa_flags[i].bit & flags)
+				json_str(o->j, NULL, sa_flags[i].name);
+		json_arr_close(o->j);
+		return;
+	}
+	if (!o->stats && !flags)
+		return;
+	fputs("flag ", o->f);
+	for (i = 0; sa_flags[i].name; i++) {
+		if (!(sa_flags[i].bit & flags))
+			continue;
+		flags &= ~sa_flags[i].bit;
+		xfrm |= sa_flags[i].xfrm;
+		fprintf(o->f, "%s%s", sa_flags[i].name, flags ? " " : "");
+	}
+	if (flags)
+		fprintf(o->f, "%x", flags);
+	if (!o->stats)
+		return;
+	fputs(" (0x", o->f);	/* ip's bit picture, of XFRM's flag bits */
+	for (b = 7; b >= 0; b--)
+		fputc(xfrm & (1 << b) ? '1' : '0', o->f);
+	fputc(')', o->f);
+}
+
+/* ip's "anti-replay context" lines, ESN-style for ESN or a wide window. */
+static void replay_print(const struct out *o, const struct sa *sa)
+{
+	uint32_t i;
+
+	if (o->j) {
+		json_u64(o->j, "replay-seq", (uint32_t)sa->seq);
+		json_u64(o->j, "replay-oseq", (uint32_t)sa->oseq);
+		json_u64(o->j, "replay-seq-hi", sa->seq >> 32);
+		json_u64(o->j, "replay-oseq-hi", sa->oseq >> 32);
+		if (!(sa->has & BIT(KIPSEC_SA_A_REPLAY_BITMAP)))
+			return;
+		json_arr_open(o->j, "replay-bitmap");
+		for (i = 0; i < sa->bitmap_words; i++)
+			json_u64(o->j, NULL, sa->bitmap[i]);
+		json_arr_close(o->j);
+		return;
+	}
+	if (!(sa->flags & KIPSEC_SA_F_ESN) && sa->replay_window <= 32) {
+		fprintf(o->f, "\tanti-replay context: seq 0x%x, oseq 0x%x, bitmap 0x%08x\n",
+			(uint32_t)sa->seq, (uint32_t)sa->oseq,
+			sa->bitmap_words ? sa->bitmap[0] : 0);
+		return;
+	}
+	fprintf(o->f, "\tanti-replay esn context:\n");
+	fprintf(o->f, "\t seq-hi 0x%x, seq 0x%x, oseq-hi 0x%x, oseq 0x%x\n",
+		(uint32_t)(sa->seq >> 32), (uint32_t)sa->seq,
+		(uint32_t)(sa->oseq >> 32), (uint32_t)sa->oseq);
+	fprintf(o->f, "\t replay_window %u, bitmap-length %u", sa->replay_window,
+		sa->bitmap_words);
+	for (i = 0; i < sa->bitmap_words; i++) {
+		if (i % 8 == 0)
+			fputs("\n\t ", o->f);
+		fprintf(o->f, "%08x ", sa->bitmap[sa->bitmap_words - 1 - i]);
+	}
+	fputc('\n', o->f);
+}
+
+/* ip's "(INF)" for no limit: kipsec's 0 is XFRM's infinity. */
+static const char *limit_str(uint64_t v, char buf[24])
+{
+	if (!v)
+		return "(INF)";
+	snprintf(buf, 24, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+static void lifetime_print(const struct out *o, const struct sa *sa)
+{
+	const uint64_t *v = sa->lifetime.v;
+	char a[24], b[24];
+	size_t i;
+
+	if (o->j) {
+		json_obj_open(o->j, "limit");
+		for (i = 0; sa_limits[i].name; i++)
+			json_u64(o->j, sa_limits[i].name, v[sa_limits[i].attr]);
+		json_obj_close(o->j);
+		return;
+	}
+	fprintf(o->f, "\tlifetime config:\n");
+	fprintf(o->f, "\t  limit: soft %s(bytes), hard %s(bytes)\n",
+		limit_str(v[KIPSEC_LT_A_SOFT_BYTES], a),
+		limit_str(v[KIPSEC_LT_A_HARD_BYTES], b));
+	fprintf(o->f, "\t  limit: soft %s(packets), hard %s(packets)\n",
+		limit_str(v[KIPSEC_LT_A_SOFT_PACKETS], a),
+		limit_str(v[KIPSEC_LT_A_HARD_PACKETS], b));
+	fprintf(o->f, "\t  expire add: soft %llu(sec), hard %llu(sec)\n",
+		(unsigned long long)v[KIPSEC_LT_A_SOFT_ADD_SECS],
+		(unsigned long long)v[KIPSEC_LT_A_HARD_ADD_SECS]);
+	fprintf(o->f, "\t  expire use: soft %llu(sec), hard %llu(sec)\n",
+		(unsigned long long)v[KIPSEC_LT_A_SOFT_USE_SECS],
+		(unsigned long long)v[KIPSEC_LT_A_HARD_USE_SECS]);
+}
+
+static void stats_print(const struct out *o, const struct u64s *st)
+{
+	const char *sep = "\t  ";
+	size_t i;
+
+	if (o->j) {
+		json_obj_open(o->j, "stats");
+		for (i = 0; i < ARRAY_SIZE(sa_counters); i++)
+			if (st->has & BIT(sa_counters[i].attr))
+				json_u64(o->j, sa_counters[i].name,
+					 st->v[sa_counters[i].attr]);
+		json_obj_close(o->j);
+		return;
+	}
+	fprintf(o->f, "\tstats:\n\t  replay-window 0 replay %llu failed %llu\n",
+		(unsigned long long)st->v[KIPSEC_STATS_A_IN_REPLAY],
+		(unsigned long long)st->v[KIPSEC_STATS_A_IN_AUTH]);
+	for (i = 2; i < ARRAY_SIZE(sa_counters); i++) {
+		if (!(st->has & BIT(sa_counters[i].attr)))
+			continue;
+		fprintf(o->f, "%s%s %llu", sep, sa_counters[i].name,
+			(unsigned long long)st->v[sa_counters[i].attr]);
+		sep = " ";
+	}
+	if (sep[0] == ' ')
+		fputc('\n', o->f);
+}
+
+/* As ip shows XFRM's SAs: auth-trunc (auth if the length is not known),
+ * aead, enc; JSON names the first "auth" either way. */
+static void algs_print(const struct out *o, const struct sa *sa)
+{
+	int64_t trunc = auth_trunc_bits(&sa->auth);
+
+	if (sa->has & BIT(KIPSEC_SA_A_ALG_AUTH))
+		alg_print(o, trunc >= 0 ? "auth-trunc" : "auth", "auth",
+			  &sa->auth, "trunc-len", trunc);
+	if (sa->has & BIT(KIPSEC_SA_A_ALG_AEAD))
+		alg_print(o, "aead", "aead", &sa->aead, "icv-len",
+			  sa->aead.icv_bits ? sa->aead.icv_bits : 128);
+	if (sa->has & BIT(KIPSEC_SA_A_ALG_CRYPT))
+		alg_print(o, "enc", "enc", &sa->crypt, NULL, -1);
+}
+
+static void sa_json(const struct out *o, const struct sa *sa)
+{
+	const char *proto = xfrm_proto_name(sa->proto);
+	const char *mode = mode_name(sa->mode);
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	struct json *j = o->j;
+
+	json_obj_open(j, NULL);
+	json_str(j, "src", addr_str(sa->has & BIT(KIPSEC_SA_A_SADDR) ?
+				     &sa->saddr : NULL, sa->family, s));
+	json_str(j, "dst", addr_str(&sa->daddr, sa->family, d));
+	if (proto)
+		json_str(j, "proto", proto);
+	else
+		json_strf(j, "proto", "%u", sa->proto);
+	json_strf(j, "spi", "0x%08x", sa->spi);
+	json_u64(j, "reqid", sa->reqid);
+	if (mode)
+		json_str(j, "mode", mode);
+	else
+		json_strf(j, "mode", "%u", sa->mode);
+	json_u64(j, "replay-window", sa->replay_window);
+	flags_print(o, sa->flags);
+	if (sa->has & BIT(KIPSEC_SA_A_SET_MARK)) {
+		json_obj_open(j, "output-mark");
+		json_strf(j, "value", "0x%x", sa->mark_value);
+		json_strf(j, "mask", "0x%x", sa->mark_mask);
+		json_obj_close(j);
+	}
+	algs_print(o, sa);
+	replay_print(o, sa);
+	json_obj_open(j, "sel");
+	sel_print(o, &sa->sel, sa->family);
+	json_obj_close(j);
+	lifetime_print(o, sa);
+	if (o->stats) {
+		cur_print(o, &sa->cur, "\t");
+		stats_print(o, &sa->stats);
+	}
+	json_obj_close(j);
+}
+
+void sa_print(const struct out *o, const struct sa *sa)
+{
+	const char *proto = xfrm_proto_name(sa->proto);
+	const char *mode = mode_name(sa->mode);
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	FILE *f = o->f;
+
+	if (o->j) {
+		sa_json(o, sa);
+		return;
+	}
+	fprintf(f, "src %s dst %s\n",
+		addr_str(sa->has & BIT(KIPSEC_SA_A_SADDR) ? &sa->saddr : NULL,
+			 sa->family, s),
+		addr_str(&sa->daddr, sa->family, d));
+	if (proto)
+		fprintf(f, "\tproto %s spi 0x%08x", proto, sa->spi);
+	else
+		fprintf(f, "\tproto %u spi 0x%08x", sa->proto, sa->spi);
+	if (o->stats)
+		fprintf(f, "(%u)", sa->spi);
+	fprintf(f, " reqid %u", sa->reqid);
+	if (o->stats)
+		fprintf(f, "(0x%08x)", sa->reqid);
+	if (mode)
+		fprintf(f, " mode %s\n", mode);
+	else
+		fprintf(f, " mode %u\n", sa->mode);
+	fprintf(f, "\treplay-window %u ", sa->replay_window);
+	flags_print(o, sa->flags);
+	fputc('\n', f);
+	if (sa->has & BIT(KIPSEC_SA_A_SET_MARK))
+		fprintf(f, "\toutput-mark 0x%x/0x%x\n", sa->mark_value,
+			sa->mark_mask);
+	algs_print(o, sa);
+	replay_print(o, sa);
+	fputs("\tsel ", f);
+	sel_print(o, &sa->sel, sa->family);
+	fputc('\n', f);
+	if (o->stats) {
+		lifetime_print(o, sa);
+		cur_print(o, &sa->cur, "\t");
+		stats_print(o, &sa->stats);
+	}
+}
+
+bool sa_match(const struct sa *f, const struct sa *sa)
+{
+	if ((f->has & BIT(KIPSEC_SA_A_FAMILY)) && f->family != sa->family)
+		return false;
+	if ((f->has & BIT(KIPSEC_SA_A_SADDR)) &&
+	    !addr_match(&f->saddr, &sa->saddr, f->splen))
+		return false;
+	if ((f->has & BIT(KIPSEC_SA_A_DADDR)) &&
+	    !addr_match(&f->daddr, &sa->daddr, f->dplen))
+		return false;
+	if ((f->has & BIT(KIPSEC_SA_A_PROTO)) && f->proto != sa->proto)
+		return false;
+	if ((f->has & BIT(KIPSEC_SA_A_SPI)) && f->spi != sa->spi)
+		return false;
+	if ((f->has & BIT(KIPSEC_SA_A_MODE)) && f->mode != sa->mode)
+		return false;
+	if ((f->has & BIT(KIPSEC_SA_A_REQID)) && f->reqid != sa->reqid)
+		return false;
+	/* as ip: any of the flags given */
+	return !(f->has & BIT(KIPSEC_SA_A_FLAGS)) || (f->flags & sa->flags);
+}
+
+int sa_show_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *nest = msg_nest(nlh, KIPSEC_A_SA);
+	struct show *sh = data;
+	struct sa sa;
+
+	if (!nest)
+		return MNL_CB_OK;
+	sa_from(nest, &sa);
+	if (sh->filter && !sa_match(sh->filter, &sa))
+		return MNL_CB_OK;
+	sa_print(&sh->out, &sa);
+	sh->count++;
+	return MNL_CB_OK;
+}
+
+int sa_count_cb(const struct nlmsghdr *nlh, void *show)
+{
+	return count_show(nlh, show, KIPSEC_STATS_A_SA_COUNT, "SAD");
+}
