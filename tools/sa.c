@@ -33,7 +33,7 @@ const struct sa_flag sa_flags[] = {
 	{ "nopmtudisc", KIPSEC_SA_F_NOPMTUDISC, 0x04 },
 	{ "wildrecv", 0, 0x08 },
 	{ "icmp", 0, 0x10 },
-	{ "af-unspec", 0, 0x20 },
+	{ "af-unspec", SA_FLAG_ACCEPTED, 0x20 },
 	{ "align4", 0, 0x40 },
 	{ "esn", KIPSEC_SA_F_ESN, 0x80 },
 	{ "dont-encap-dscp", KIPSEC_SA_F_DONT_ENCAP_DSCP, 0 },
@@ -166,7 +166,7 @@ static int flag_words(struct args *a, const char *kw, bool extra,
 			if (!sa_flags[i].bit)
 				return fail("\"flag %s\" is not supported by kipsec",
 					    sa_flags[i].name);
-			*flags |= sa_flags[i].bit;
+			*flags |= sa_flags[i].bit & ~SA_FLAG_ACCEPTED;
 			v &= ~(uint32_t)sa_flags[i].xfrm;
 		}
 		if (v)
@@ -187,7 +187,7 @@ static int flag_words(struct args *a, const char *kw, bool extra,
 			break;
 		if (!sa_flags[i].bit)
 			return fail("\"flag %s\" is not supported by kipsec", w);
-		*flags |= sa_flags[i].bit;
+		*flags |= sa_flags[i].bit & ~SA_FLAG_ACCEPTED;
 		args_take(a);
 	}
 	if (!n)

@@ -147,6 +147,13 @@ void str_from(const struct nlattr *attr, char *buf, size_t size);
 /* --- sa.c, sa_print.c: SAs, "kipsec state" ---------------------------- */
 
 /* ip's flag names (NULL-terminated); bit 0: ip's, refused by kipsec. */
+/*
+ * A flag kipsec accepts for ip's sake but need not send: "af-unspec" asks
+ * XFRM for what kipsec always does (an SA without "sel" carries any
+ * family).
+ */
+#define SA_FLAG_ACCEPTED 0x80000000U
+
 struct sa_flag {
 	const char *name;
 	uint32_t bit;		/* KIPSEC_SA_F_* */
