@@ -113,7 +113,8 @@ static int esp_init_aead(struct kipsec_sa *sa, struct netlink_ext_ack *extack)
 		return -EOPNOTSUPP;
 	}
 	if (alg->key_len <= s->saltlen) {
-		NL_SET_ERR_MSG(extack, "AEAD key too short for its salt");
+		NL_SET_ERR_MSG(extack,
+			       "key length not valid for this AEAD (key and 4-byte salt)");
 		return -EINVAL;
 	}
 	ret = esp_alloc(sa, alg->name, extack);
@@ -124,7 +125,8 @@ static int esp_init_aead(struct kipsec_sa *sa, struct netlink_ext_ack *extack)
 		return -EINVAL;
 	}
 	if (crypto_aead_setkey(sa->aead, alg->key, alg->key_len)) {
-		NL_SET_ERR_MSG(extack, "key length not valid for this AEAD");
+		NL_SET_ERR_MSG(extack,
+			       "key length not valid for this AEAD (key and 4-byte salt)");
 		return -EINVAL;
 	}
 	sa->alg_aead->icv_bits = icv_bits;
@@ -174,7 +176,8 @@ static int esp_init_authenc(struct kipsec_sa *sa,
 		return -EINVAL;
 	}
 	if (enc->key_len < s->saltlen) {
-		NL_SET_ERR_MSG(extack, "encryption key too short for its nonce");
+		NL_SET_ERR_MSG(extack,
+			       "key length not valid for this cipher (key and 4-byte nonce)");
 		return -EINVAL;
 	}
 	if (snprintf(name, sizeof(name), "%s(%s,%s)",

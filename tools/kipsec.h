@@ -34,6 +34,7 @@ int dispatch(const char *object, const struct command *cmds, int argc,
 	     char **argv, void (*usage)(void));
 
 int do_state(int verb, int argc, char **argv);
+int do_stats(int verb, int argc, char **argv);
 int do_policy(int verb, int argc, char **argv);
 
 #endif /* KIPSEC_H */
