@@ -98,3 +98,55 @@ sa_packets() {
 	nsx "$ns" kipsec -j state get "$@" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin).get("lifetime",{}).get("packets",0))' 2>/dev/null || echo 0
 }
+
+# Four namespaces, a router's view:
+#   kt-h1 10.1.0.2 -- 10.1.0.1 kt-g1 192.0.2.1 == 192.0.2.2 kt-g2 10.2.0.1 -- 10.2.0.2 kt-h2
+# (and fd01::/64, fd0a::/64, fd02::/64 the same way). No IPsec yet.
+four_hosts() {
+	local ns
+	for ns in kt-h1 kt-g1 kt-g2 kt-h2; do
+		ip netns add "$ns"
+		nsx "$ns" ip link set lo up
+	done
+	_link() {	# NS1 IF1 ADDR1 ADDR1_6 NS2 IF2 ADDR2 ADDR2_6
+		ip link add "$2" netns "$1" type veth peer name "$6" netns "$5"
+		nsx "$1" ip addr add "$3" dev "$2"
+		nsx "$1" ip addr add "$4" dev "$2" nodad
+		nsx "$5" ip addr add "$7" dev "$6"
+		nsx "$5" ip addr add "$8" dev "$6" nodad
+		nsx "$1" ip link set "$2" up
+		nsx "$5" ip link set "$6" up
+	}
+	_link kt-h1 eth0 10.1.0.2/24 fd01::2/64 kt-g1 lan 10.1.0.1/24 fd01::1/64
+	_link kt-g1 wan 192.0.2.1/24 fd0a::1/64 kt-g2 wan 192.0.2.2/24 fd0a::2/64
+	_link kt-g2 lan 10.2.0.1/24 fd02::1/64 kt-h2 eth0 10.2.0.2/24 fd02::2/64
+	nsx kt-h1 ip route add default via 10.1.0.1
+	nsx kt-h2 ip route add default via 10.2.0.1
+	nsx kt-h1 ip -6 route add default via fd01::1
+	nsx kt-h2 ip -6 route add default via fd02::1
+	nsx kt-g1 ip route add 10.2.0.0/24 via 192.0.2.2
+	nsx kt-g2 ip route add 10.1.0.0/24 via 192.0.2.1
+	nsx kt-g1 ip -6 route add fd02::/64 via fd0a::2
+	nsx kt-g2 ip -6 route add fd01::/64 via fd0a::1
+	for ns in kt-g1 kt-g2; do
+		nsx "$ns" sysctl -qw net.ipv4.ip_forward=1
+		nsx "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1
+	done
+}
+
+# gateway_tunnel NS TOOL LOCAL REMOTE LOCAL_NET REMOTE_NET SPI_OUT SPI_IN ALGO...
+# A tunnel-mode SA pair and out/fwd/in policies for LOCAL_NET <-> REMOTE_NET.
+gateway_tunnel() {
+	local ns=$1 tool=$2 l=$3 r=$4 ln=$5 rn=$6 so=$7 si=$8
+	shift 8
+	nsx "$ns" $tool state add src "$l" dst "$r" proto esp spi "$so" reqid 1 \
+		mode tunnel "$@"
+	nsx "$ns" $tool state add src "$r" dst "$l" proto esp spi "$si" reqid 1 \
+		mode tunnel "$@"
+	nsx "$ns" $tool policy add src "$ln" dst "$rn" dir out \
+		tmpl src "$l" dst "$r" proto esp reqid 1 mode tunnel
+	nsx "$ns" $tool policy add src "$rn" dst "$ln" dir fwd \
+		tmpl src "$r" dst "$l" proto esp reqid 1 mode tunnel
+	nsx "$ns" $tool policy add src "$rn" dst "$ln" dir in \
+		tmpl src "$r" dst "$l" proto esp reqid 1 mode tunnel
+}
