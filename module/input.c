@@ -160,7 +160,7 @@ static int input_policy_check(struct kipsec_net *kn, struct kipsec_sa *sa,
 		rcu_read_unlock();
 		return tunnel ? KIPSEC_STAT_IN_POLICY : -1;
 	}
-	WRITE_ONCE(pol->use_time, ktime_get_real_seconds());
+	kipsec_policy_touch(pol);
 	if (pol->action == KIPSEC_ACTION_BLOCK) {
 		rcu_read_unlock();
 		return KIPSEC_STAT_IN_POLICY_BLOCK;
@@ -279,15 +279,13 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 
 	atomic64_add(skb->len, &sa->cur_bytes);
 	atomic64_inc(&sa->cur_packets);
-	if (!sa->use_time)
-		WRITE_ONCE(sa->use_time, ktime_get_real_seconds());
+	kipsec_sa_touch(sa);
 	if (kn->decap_mark_mask)
 		skb->mark = (skb->mark & ~kn->decap_mark_mask) |
 			    (kn->decap_mark_value & kn->decap_mark_mask);
 	if (sa->smark_mask)
 		skb->mark = (skb->mark & ~sa->smark_mask) |
 			    (sa->smark_value & sa->smark_mask);
-	kipsec_sa_put(sa);
 
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
@@ -297,6 +295,7 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 		eth_hdr(skb)->h_proto = skb->protocol;
 	memset(skb->cb, 0, sizeof(skb->cb));
 	kipsec_deliver(skb);
+	kipsec_sa_put(sa);
 	return;
 
 drop:
@@ -400,7 +399,7 @@ static unsigned int cleartext_check(struct kipsec_net *kn, struct sk_buff *skb,
 		if (READ_ONCE(kn->default_action[dir]) == KIPSEC_ACTION_ALLOW)
 			return NF_ACCEPT;
 	} else {
-		WRITE_ONCE(pol->use_time, ktime_get_real_seconds());
+		kipsec_policy_touch(pol);
 		if (pol->action == KIPSEC_ACTION_ALLOW) {
 			int i;
 

@@ -89,6 +89,7 @@ static void __exit kipsec_mod_exit(void)
 {
 	kipsec_genl_exit();
 	kipsec_netns_exit();
+	kipsec_sa_drain();
 	kipsec_input_module_exit();
 	kipsec_sa_module_exit();
 	pr_debug("kipsec unloaded\n");

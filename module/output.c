@@ -267,7 +267,6 @@ static void output_done(struct sk_buff *skb, int err, u8 nexthdr)
 		skb->mark = (skb->mark & ~sa->smark_mask) |
 			    (sa->smark_value & sa->smark_mask);
 	nf_reset_ct(skb);
-	kipsec_sa_put(sa);
 
 	if (family == AF_INET) {
 		/* FORWARDED: sized against the device MTU, as checked. */
@@ -280,6 +279,8 @@ static void output_done(struct sk_buff *skb, int err, u8 nexthdr)
 		skb->ignore_df = 1;
 		ip6_local_out(net, NULL, skb);
 	}
+	/* Last: the reference keeps module unload waiting until here. */
+	kipsec_sa_put(sa);
 	return;
 
 drop:
@@ -342,7 +343,7 @@ unsigned int kipsec_output_hook(void *priv, struct sk_buff *skb,
 			return NF_ACCEPT;
 		goto block;
 	}
-	WRITE_ONCE(pol->use_time, ktime_get_real_seconds());
+	kipsec_policy_touch(pol);
 	if (pol->action == KIPSEC_ACTION_BLOCK)
 		goto block;
 	if (!pol->ntmpl)
@@ -355,8 +356,7 @@ unsigned int kipsec_output_hook(void *priv, struct sk_buff *skb,
 		kipsec_stats_inc(kn->stats, KIPSEC_STAT_OUT_NO_SA);
 		return NF_DROP;
 	}
-	if (!sa->use_time)
-		WRITE_ONCE(sa->use_time, ktime_get_real_seconds());
+	kipsec_sa_touch(sa);
 
 	/* The packet ends here for the stack: confirm its connection. */
 	if (nf_conntrack_confirm(skb) != NF_ACCEPT) {

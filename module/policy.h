@@ -7,6 +7,7 @@
 #include <linux/kipsec.h>
 #include <linux/list.h>
 #include <linux/rhashtable-types.h>
+#include <linux/timekeeping.h>
 
 struct kipsec_net;
 
@@ -42,6 +43,15 @@ struct kipsec_policy {
 	u64 use_time;			/* 0 = never; written racily */
 	struct kipsec_tmpl tmpl[];
 };
+
+/* Records a use; written only when the second changes (shared cache line). */
+static inline void kipsec_policy_touch(struct kipsec_policy *pol)
+{
+	u64 now = ktime_get_real_seconds();
+
+	if (READ_ONCE(pol->use_time) != now)
+		WRITE_ONCE(pol->use_time, now);
+}
 
 int kipsec_spd_init(struct kipsec_net *kn);
 void kipsec_spd_exit(struct kipsec_net *kn);

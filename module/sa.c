@@ -13,6 +13,7 @@
 #include <crypto/aead.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 
 static const struct rhashtable_params sa_spi_params = {
 	.key_len = sizeof(struct kipsec_sa_key),
@@ -67,6 +68,9 @@ struct kipsec_sa *kipsec_sa_lookup(struct kipsec_net *kn, u16 family,
 	return rhashtable_lookup(&kn->sa_by_spi, &key, sa_spi_params);
 }
 
+/* SAs not freed yet: module unload waits for in-flight packets' ones. */
+static atomic_t kipsec_sa_live = ATOMIC_INIT(0);
+
 struct kipsec_sa *kipsec_sa_alloc(gfp_t gfp)
 {
 	struct kipsec_sa *sa = kzalloc(sizeof(*sa), gfp);
@@ -81,6 +85,7 @@ struct kipsec_sa *kipsec_sa_alloc(gfp_t gfp)
 	}
 	refcount_set(&sa->ref, 1);
 	spin_lock_init(&sa->lock);
+	atomic_inc(&kipsec_sa_live);
 	return sa;
 }
 
@@ -97,6 +102,8 @@ void kipsec_sa_free(struct kipsec_sa *sa)
 	kipsec_stats_free(sa->stats);
 	memzero_explicit(&sa->iv_secret, sizeof(sa->iv_secret));
 	kfree(sa);
+	if (atomic_dec_and_test(&kipsec_sa_live))
+		wake_up_var(&kipsec_sa_live);
 }
 
 /*
@@ -125,9 +132,18 @@ int __init kipsec_sa_module_init(void)
 	return kipsec_sa_wq ? 0 : -ENOMEM;
 }
 
-/* After every namespace is gone: waits for the last SAs to be freed. */
+/*
+ * After every namespace is gone: packets still in async crypto hold SAs,
+ * and their completions run kipsec's code; wait until the last is freed.
+ */
+void kipsec_sa_drain(void)
+{
+	wait_var_event(&kipsec_sa_live, !atomic_read(&kipsec_sa_live));
+}
+
 void kipsec_sa_module_exit(void)
 {
+	kipsec_sa_drain();
 	rcu_barrier();
 	destroy_workqueue(kipsec_sa_wq);
 }

@@ -11,6 +11,7 @@
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
+#include <linux/timekeeping.h>
 #include <linux/workqueue.h>
 #include <net/dst_cache.h>
 
@@ -101,6 +102,7 @@ struct kipsec_sa {
 };
 
 int kipsec_sa_module_init(void);
+void kipsec_sa_drain(void);
 void kipsec_sa_module_exit(void);
 
 /* The tables of a namespace; exit flushes them, with kn->lock held. */
@@ -126,6 +128,13 @@ static inline bool kipsec_sa_get(struct kipsec_sa *sa)
 }
 
 void kipsec_sa_put(struct kipsec_sa *sa);
+
+/* Records the first use, as XFRM's use_time. */
+static inline void kipsec_sa_touch(struct kipsec_sa *sa)
+{
+	if (unlikely(!READ_ONCE(sa->use_time)))
+		WRITE_ONCE(sa->use_time, ktime_get_real_seconds());
+}
 
 /* Writers, with kn->lock held. */
 int kipsec_sa_insert(struct kipsec_net *kn, struct kipsec_sa *sa);

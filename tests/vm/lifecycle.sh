@@ -1,0 +1,60 @@
+# Teardown while packets are in flight: module unload and namespace
+# deletion with SAs, policies and traffic; the kernel log stays clean.
+
+kipsec_pair() {	# both ends kipsec, AES-GCM transport between kt-a and kt-b
+	local k
+	k=$(hexkey 20)
+	load_module
+	two_hosts
+	for ns in kt-a kt-b; do
+		local l=10.0.0.1 r=10.0.0.2 so=0x10 si=0x20
+		if [[ $ns == kt-b ]]; then
+			l=10.0.0.2 r=10.0.0.1 so=0x20 si=0x10
+		fi
+		nsx $ns kipsec state add src $l dst $r proto esp spi $so mode transport \
+			aead 'rfc4106(gcm(aes))' "$k" 128
+		nsx $ns kipsec state add src $r dst $l proto esp spi $si mode transport \
+			aead 'rfc4106(gcm(aes))' "$k" 128 replay-window 64
+		nsx $ns kipsec policy add src $l dst $r dir out tmpl proto esp mode transport
+		nsx $ns kipsec policy add src $r dst $l dir in tmpl proto esp mode transport
+	done
+	nsx kt-a ping -c 2 -i 0.2 -W 2 10.0.0.2 >/dev/null || fail "kipsec to kipsec ping failed"
+}
+
+t_unload_under_traffic() {
+	kipsec_pair
+	nsx kt-a ping -f -w 4 -s 1000 10.0.0.2 >/dev/null 2>&1 &
+	local pinger=$!
+	sleep 2
+	modprobe -r kipsec
+	! module_loaded || fail "module still loaded"
+	wait "$pinger" || true
+	kernel_log_clean
+}
+
+t_netns_delete_under_traffic() {
+	kipsec_pair
+	nsx kt-a ping -f -w 4 -s 1000 10.0.0.2 >/dev/null 2>&1 &
+	local pinger=$!
+	sleep 2
+	ip netns delete kt-b
+	ip netns delete kt-a
+	wait "$pinger" || true
+	sleep 1
+	kernel_log_clean
+	modprobe -r kipsec
+}
+
+t_sa_delete_under_traffic() {
+	kipsec_pair
+	nsx kt-a ping -f -w 4 -s 1000 10.0.0.2 >/dev/null 2>&1 &
+	local pinger=$!
+	local i
+	for i in $(seq 20); do
+		nsx kt-b kipsec state flush
+		nsx kt-b kipsec state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x10 \
+			mode transport aead 'rfc4106(gcm(aes))' "$(hexkey 20)" 128
+	done
+	wait "$pinger" || true
+	kernel_log_clean
+}
