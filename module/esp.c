@@ -329,16 +329,7 @@ void kipsec_esp_output(struct kipsec_sa *sa, struct sk_buff *skb, u8 nexthdr,
 	cb->tmp = NULL;
 	clen = ALIGN(plen + 2, sa->padalign);
 	padlen = clen - plen - 2;
-
-	seq = atomic64_inc_return(&sa->oseq);
-	if (unlikely(!(sa->flags & KIPSEC_SA_F_ESN) && seq > U32_MAX)) {
-		/* A sender never wraps its counter without ESN. */
-		atomic64_set(&sa->oseq, (u64)U32_MAX + 1);
-		kipsec_stats_inc(sa->stats, KIPSEC_STAT_OUT_SEQ_OVERFLOW);
-		err = -EOVERFLOW;
-		goto out;
-	}
-	cb->seq = seq;
+	seq = cb->seq;
 
 	err = -ENOMEM;
 	if (skb_cow_head(skb, ESP_HDR_LEN + sa->ivlen + MAX_HEADER))
@@ -394,7 +385,6 @@ void kipsec_esp_output(struct kipsec_sa *sa, struct sk_buff *skb, u8 nexthdr,
 
 nomem:
 	kipsec_stats_inc(sa->stats, KIPSEC_STAT_NO_MEMORY);
-out:
 	esp_finish(skb, err ?: -ENOMEM, 0);
 }
 

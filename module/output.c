@@ -182,6 +182,12 @@ static void output_one(struct net *net, struct kipsec_sa *sa,
 		__skb_pull(skb, hlen + esplen);
 		cb->hdrlen = hlen;
 	}
+	if (kipsec_sa_next_oseq(sa, &cb->seq)) {
+		kipsec_stats_inc(sa->stats, KIPSEC_STAT_OUT_SEQ_OVERFLOW);
+		kipsec_stats_inc(sa->kn->stats, KIPSEC_STAT_OUT_SEQ_OVERFLOW);
+		goto drop;
+	}
+	/* Counted as XFRM counts: the packet before the transform. */
 	atomic64_add(skb->len, &sa->cur_bytes);
 	atomic64_inc(&sa->cur_packets);
 	kipsec_esp_output(sa, skb, proto, output_done);

@@ -129,6 +129,23 @@ static inline bool kipsec_sa_get(struct kipsec_sa *sa)
 
 void kipsec_sa_put(struct kipsec_sa *sa);
 
+/*
+ * The sequence number of the next packet sent; -EOVERFLOW when the counter
+ * is exhausted (without ESN it never wraps: the SA stops sending).
+ */
+static inline int kipsec_sa_next_oseq(struct kipsec_sa *sa, u64 *seq)
+{
+	u64 s = atomic64_inc_return(&sa->oseq);
+	u64 max = sa->flags & KIPSEC_SA_F_ESN ? U64_MAX : U32_MAX;
+
+	if (unlikely(!s || s > max)) {
+		atomic64_set(&sa->oseq, max);
+		return -EOVERFLOW;
+	}
+	*seq = s;
+	return 0;
+}
+
 /* Records the first use, as XFRM's use_time. */
 static inline void kipsec_sa_touch(struct kipsec_sa *sa)
 {

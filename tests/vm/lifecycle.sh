@@ -58,3 +58,29 @@ t_sa_delete_under_traffic() {
 	wait "$pinger" || true
 	kernel_log_clean
 }
+
+t_sequence_never_wraps_without_esn() {
+	kipsec_pair
+	# Restart kt-a's outbound SA just below the top of the 32-bit space.
+	nsx kt-a kipsec state delete src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x10
+	nsx kt-b kipsec state flush
+	local k
+	k=$(hexkey 20)
+	nsx kt-a kipsec state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x10 \
+		mode transport aead 'rfc4106(gcm(aes))' "$k" 128 replay-oseq 0xfffffffe
+	nsx kt-b kipsec state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x10 \
+		mode transport aead 'rfc4106(gcm(aes))' "$k" 128 replay-window 32 \
+		replay-seq 0xfffffff0
+	nsx kt-b kipsec state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x20 \
+		mode transport aead 'rfc4106(gcm(aes))' "$k" 128
+	must_fail nsx kt-a ping -c 4 -i 0.3 -W 1 10.0.0.2 >/dev/null
+	local out
+	out=$(nsx kt-a kipsec -j -s state get dst 10.0.0.2 proto esp spi 0x10)
+	local got
+	got=$(/usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["replay-oseq"], j["lifetime"]["packets"], j["stats"]["seq-overflow"])' <<<"$out")
+	# One packet went out with 0xffffffff; the other three were refused.
+	[[ $got == "4294967295 1 3" ]] || fail "oseq, packets, seq-overflow: $got (want 4294967295 1 3)"
+	out=$(nsx kt-b kipsec -j -s state get dst 10.0.0.2 proto esp spi 0x10)
+	got=$(/usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["replay-seq"], j["lifetime"]["packets"])' <<<"$out")
+	[[ $got == "4294967295 1" ]] || fail "receiver saw: $got (want 4294967295 1)"
+}
