@@ -18,7 +18,7 @@ TOOL_CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 MNL_CFLAGS = $(shell pkg-config --cflags libmnl 2>/dev/null)
 MNL_LIBS = $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 
-TOOL_SRCS = tools/kipsec.c tools/stats.c tools/nl.c tools/parse.c tools/util.c \
+TOOL_SRCS = tools/kipsec.c tools/stats.c tools/config.c tools/nl.c tools/parse.c tools/util.c \
 	tools/state.c tools/policy.c tools/show.c tools/args.c tools/json.c \
 	tools/xfrm.c tools/sa.c tools/sa_print.c tools/pol.c tools/pol_print.c
 TOOL_HDRS = $(wildcard tools/*.h) uapi/linux/kipsec.h
@@ -74,6 +74,11 @@ check-unit: tests/unit/test-parse
 
 demo: deps all
 	scripts/demo
+
+# iperf3 through plain veth, XFRM (base, best) and kipsec in one VM run; see
+# scripts/bench --help.
+bench: deps all
+	scripts/bench
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install

@@ -38,6 +38,7 @@ int kipsec_net_activate(struct kipsec_net *kn)
 	if (ret)
 		goto err_hooks;
 	kn->active = true;
+	pr_debug("netns %u: hooks registered\n", kn->net->ns.inum);
 	return 0;
 
 err_hooks:
@@ -67,6 +68,7 @@ static void __net_exit kipsec_net_exit(struct net *net)
 
 	if (kn->active) {
 		kipsec_hooks_unregister(kn);
+		pr_debug("netns %u: hooks unregistered\n", net->ns.inum);
 		mutex_lock(&kn->lock);
 		kipsec_spd_exit(kn);
 		kipsec_sad_exit(kn);

@@ -23,7 +23,7 @@ static void usage(void)
 {
 	fputs("Usage: kipsec [ OPTIONS ] OBJECT { COMMAND | help }\n"
 	      "       kipsec version\n"
-	      "where  OBJECT := { state | policy | stats | version | help }\n"
+	      "where  OBJECT := { state | policy | stats | config | version | help }\n"
 	      "       OPTIONS := { -j[son] | -s[tatistics] | -n[etns] NAME }\n"
 	      "Try \"kipsec OBJECT help\" for an object's commands.\n",
 	      stdout);
@@ -105,6 +105,7 @@ static const struct command objects[] = {
 	{ "state", do_state, 0, "security associations (SAD)" },
 	{ "policy", do_policy, 0, "security policies (SPD)" },
 	{ "stats", do_stats, 0, "counters of the namespace" },
+	{ "config", do_config, 0, "settings of the namespace" },
 	{ "version", do_version, 0, "tool and module versions" },
 	{ "help", do_help, 0, "this text" },
 	{ NULL, NULL, 0, NULL },

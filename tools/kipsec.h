@@ -35,6 +35,7 @@ int dispatch(const char *object, const struct command *cmds, int argc,
 
 int do_state(int verb, int argc, char **argv);
 int do_stats(int verb, int argc, char **argv);
+int do_config(int verb, int argc, char **argv);
 int do_policy(int verb, int argc, char **argv);
 
 #endif /* KIPSEC_H */
