@@ -308,7 +308,7 @@ static void esp_output_complete(struct crypto_async_request *base, int err)
 	struct sk_buff *skb = base->data;
 
 	if (err)
-		kipsec_stats_inc(KIPSEC_CB(skb)->sa->stats, KIPSEC_STAT_NO_MEMORY);
+		kipsec_sa_drop(KIPSEC_CB(skb)->sa, KIPSEC_STAT_NO_MEMORY);
 	esp_finish(skb, err, 0);
 }
 
@@ -384,7 +384,7 @@ void kipsec_esp_output(struct kipsec_sa *sa, struct sk_buff *skb, u8 nexthdr,
 	return;
 
 nomem:
-	kipsec_stats_inc(sa->stats, KIPSEC_STAT_NO_MEMORY);
+	kipsec_sa_drop(sa, KIPSEC_STAT_NO_MEMORY);
 	esp_finish(skb, err ?: -ENOMEM, 0);
 }
 
@@ -400,7 +400,7 @@ static void esp_input_finish(struct sk_buff *skb, int err)
 	unsigned int elen, padlen, i;
 
 	if (unlikely(err)) {
-		kipsec_stats_inc(sa->stats, err == -EBADMSG ?
+		kipsec_sa_drop(sa, err == -EBADMSG ?
 				 KIPSEC_STAT_IN_AUTH : KIPSEC_STAT_NO_MEMORY);
 		goto drop;
 	}
@@ -408,7 +408,7 @@ static void esp_input_finish(struct sk_buff *skb, int err)
 	err = kipsec_replay_advance(&sa->replay, cb->seq);
 	spin_unlock(&sa->lock);
 	if (unlikely(err)) {
-		kipsec_stats_inc(sa->stats, KIPSEC_STAT_IN_REPLAY);
+		kipsec_sa_drop(sa, KIPSEC_STAT_IN_REPLAY);
 		goto drop;
 	}
 
@@ -426,7 +426,7 @@ static void esp_input_finish(struct sk_buff *skb, int err)
 			goto bad_padding;
 	if (trail[1] == ESP_TFC_NEXTHDR) {
 		/* A dummy packet (RFC 4303 2.6): discarded, not an error. */
-		kipsec_stats_inc(sa->stats, KIPSEC_STAT_IN_TFC);
+		kipsec_sa_drop(sa, KIPSEC_STAT_IN_TFC);
 		goto drop;
 	}
 	if (pskb_trim(skb, skb->len - sa->icvlen - padlen - 2))
@@ -437,10 +437,10 @@ static void esp_input_finish(struct sk_buff *skb, int err)
 	return;
 
 bad_padding:
-	kipsec_stats_inc(sa->stats, KIPSEC_STAT_IN_PADDING);
+	kipsec_sa_drop(sa, KIPSEC_STAT_IN_PADDING);
 	goto drop;
 nomem:
-	kipsec_stats_inc(sa->stats, KIPSEC_STAT_NO_MEMORY);
+	kipsec_sa_drop(sa, KIPSEC_STAT_NO_MEMORY);
 drop:
 	esp_finish(skb, err ?: -EINVAL, 0);
 }
@@ -466,7 +466,7 @@ void kipsec_esp_input(struct kipsec_sa *sa, struct sk_buff *skb,
 	elen = skb->len - ESP_HDR_LEN - sa->ivlen - sa->icvlen;
 	if (elen < 2 || !pskb_may_pull(skb, ESP_HDR_LEN + sa->ivlen) ||
 	    (sa->padalign > 4 && elen % sa->padalign)) {
-		kipsec_stats_inc(sa->stats, KIPSEC_STAT_IN_MALFORMED);
+		kipsec_sa_drop(sa, KIPSEC_STAT_IN_MALFORMED);
 		err = -EINVAL;
 		goto out;
 	}
@@ -477,7 +477,7 @@ void kipsec_esp_input(struct kipsec_sa *sa, struct sk_buff *skb,
 				  sa->flags & KIPSEC_SA_F_ESN, &cb->seq);
 	spin_unlock(&sa->lock);
 	if (err) {
-		kipsec_stats_inc(sa->stats, KIPSEC_STAT_IN_REPLAY);
+		kipsec_sa_drop(sa, KIPSEC_STAT_IN_REPLAY);
 		goto out;
 	}
 
@@ -515,7 +515,7 @@ void kipsec_esp_input(struct kipsec_sa *sa, struct sk_buff *skb,
 	return;
 
 nomem:
-	kipsec_stats_inc(sa->stats, KIPSEC_STAT_NO_MEMORY);
+	kipsec_sa_drop(sa, KIPSEC_STAT_NO_MEMORY);
 out:
 	esp_finish(skb, err, 0);
 }

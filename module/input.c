@@ -264,7 +264,7 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 	else
 		err = decap_transport(skb, nexthdr, family);
 	if (err) {
-		kipsec_stats_inc(sa->stats, KIPSEC_STAT_IN_MALFORMED);
+		kipsec_sa_drop(sa, KIPSEC_STAT_IN_MALFORMED);
 		goto drop;
 	}
 	skb_set_transport_header(skb, family == AF_INET ? ip_hdrlen(skb) :
@@ -272,8 +272,7 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 
 	reason = input_policy_check(kn, sa, skb, family);
 	if (reason >= 0) {
-		kipsec_stats_inc(sa->stats, reason);
-		kipsec_stats_inc(kn->stats, reason);
+		kipsec_sa_drop(sa, reason);
 		goto drop;
 	}
 
@@ -347,8 +346,11 @@ static unsigned int input_esp(struct kipsec_net *kn, struct sk_buff *skb,
 
 	p = skb_header_pointer(skb, skb_network_offset(skb) + hlen,
 			       sizeof(_spi), &_spi);
-	if (!p)
-		return NF_ACCEPT;
+	if (!p) {
+		/* Too short to name an SPI: nobody's ESP. */
+		kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_MALFORMED);
+		return NF_DROP;
+	}
 	spi = *p;
 	if (family == AF_INET)
 		daddr.a4 = ip_hdr(skb)->daddr;

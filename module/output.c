@@ -120,7 +120,7 @@ static void output_one(struct net *net, struct kipsec_sa *sa,
 		dst = sa->key.family == AF_INET ? tunnel_route4(net, sa, skb) :
 						  tunnel_route6(net, sa, skb);
 		if (!dst) {
-			kipsec_stats_inc(sa->stats, KIPSEC_STAT_OUT_NO_ROUTE);
+			kipsec_sa_drop(sa, KIPSEC_STAT_OUT_NO_ROUTE);
 			goto drop;
 		}
 		hdrlen = sa->key.family == AF_INET ? sizeof(struct iphdr) :
@@ -183,8 +183,7 @@ static void output_one(struct net *net, struct kipsec_sa *sa,
 		cb->hdrlen = hlen;
 	}
 	if (kipsec_sa_next_oseq(sa, &cb->seq)) {
-		kipsec_stats_inc(sa->stats, KIPSEC_STAT_OUT_SEQ_OVERFLOW);
-		kipsec_stats_inc(sa->kn->stats, KIPSEC_STAT_OUT_SEQ_OVERFLOW);
+		kipsec_sa_drop(sa, KIPSEC_STAT_OUT_SEQ_OVERFLOW);
 		goto drop;
 	}
 	/* Counted as XFRM counts: the packet before the transform. */
@@ -194,7 +193,7 @@ static void output_one(struct net *net, struct kipsec_sa *sa,
 	return;
 
 nomem:
-	kipsec_stats_inc(sa->stats, KIPSEC_STAT_NO_MEMORY);
+	kipsec_sa_drop(sa, KIPSEC_STAT_NO_MEMORY);
 drop:
 	out_drop(skb, sa);
 }
@@ -302,7 +301,7 @@ static void output_skb(struct net *net, struct kipsec_sa *sa,
 	if (!skb_is_gso(skb)) {
 		if (skb->ip_summed == CHECKSUM_PARTIAL &&
 		    skb_checksum_help(skb)) {
-			kipsec_stats_inc(sa->stats, KIPSEC_STAT_NO_MEMORY);
+			kipsec_sa_drop(sa, KIPSEC_STAT_NO_MEMORY);
 			out_drop(skb, sa);
 			return;
 		}
@@ -312,7 +311,7 @@ static void output_skb(struct net *net, struct kipsec_sa *sa,
 	}
 	segs = skb_gso_segment(skb, 0);
 	if (IS_ERR_OR_NULL(segs)) {
-		kipsec_stats_inc(sa->stats, KIPSEC_STAT_NO_MEMORY);
+		kipsec_sa_drop(sa, KIPSEC_STAT_NO_MEMORY);
 		out_drop(skb, sa);
 		return;
 	}

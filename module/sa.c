@@ -148,6 +148,12 @@ void kipsec_sa_module_exit(void)
 	destroy_workqueue(kipsec_sa_wq);
 }
 
+void kipsec_sa_drop(struct kipsec_sa *sa, enum kipsec_stat reason)
+{
+	kipsec_stats_inc(sa->stats, reason);
+	kipsec_stats_inc(sa->kn->stats, reason);
+}
+
 int kipsec_sa_insert(struct kipsec_net *kn, struct kipsec_sa *sa)
 {
 	int ret;

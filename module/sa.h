@@ -146,6 +146,9 @@ static inline int kipsec_sa_next_oseq(struct kipsec_sa *sa, u64 *seq)
 	return 0;
 }
 
+/* A drop, counted for the SA and for its namespace. */
+void kipsec_sa_drop(struct kipsec_sa *sa, enum kipsec_stat reason);
+
 /* Records the first use, as XFRM's use_time. */
 static inline void kipsec_sa_touch(struct kipsec_sa *sa)
 {
