@@ -362,8 +362,9 @@ static unsigned int input_esp(struct kipsec_net *kn, struct sk_buff *skb,
 		kipsec_stats_inc(kn->stats, KIPSEC_STAT_PASSTHROUGH);
 		return NF_ACCEPT;
 	}
-	if (READ_ONCE(sa->flags) & KIPSEC_SA_F_LARVAL || !kipsec_sa_get(sa)) {
-		kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_LARVAL);
+	if (sa->flags & KIPSEC_SA_F_LARVAL || !kipsec_sa_get(sa)) {
+		/* Under RCU: its counters outlive this read section. */
+		kipsec_sa_drop(sa, KIPSEC_STAT_IN_LARVAL);
 		return NF_DROP;
 	}
 

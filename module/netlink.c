@@ -358,14 +358,6 @@ nla_put_failure:
 	return -EMSGSIZE;
 }
 
-/* Commands the ABI defines but this version does not implement yet. */
-static int kipsec_not_implemented(struct sk_buff *skb, struct genl_info *info)
-{
-	NL_SET_ERR_MSG(info->extack,
-		       "this command is not implemented yet");
-	return -EOPNOTSUPP;
-}
-
 /* A command taking no attributes. */
 #define KIPSEC_OP(_cmd, _doit, _flags) {				\
 	.cmd = (_cmd),							\
@@ -405,7 +397,7 @@ static const struct genl_ops kipsec_genl_ops[] = {
 		      kipsec_sa_req_policy),
 	KIPSEC_OP_ATTRS(KIPSEC_CMD_FLUSH_SA, kipsec_nl_flush_sa,
 			kipsec_sa_req_policy, KIPSEC_ADMIN),
-	KIPSEC_OP_ATTRS(KIPSEC_CMD_ALLOC_SPI, kipsec_not_implemented,
+	KIPSEC_OP_ATTRS(KIPSEC_CMD_ALLOC_SPI, kipsec_nl_alloc_spi,
 			kipsec_sa_req_policy, KIPSEC_ADMIN),
 	KIPSEC_OP_ATTRS(KIPSEC_CMD_NEW_POLICY, kipsec_nl_new_policy,
 			kipsec_policy_req_policy, KIPSEC_ADMIN),

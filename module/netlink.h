@@ -25,6 +25,7 @@ int kipsec_nl_del_sa(struct sk_buff *skb, struct genl_info *info);
 int kipsec_nl_get_sa(struct sk_buff *skb, struct genl_info *info);
 int kipsec_nl_dump_sa(struct sk_buff *skb, struct netlink_callback *cb);
 int kipsec_nl_flush_sa(struct sk_buff *skb, struct genl_info *info);
+int kipsec_nl_alloc_spi(struct sk_buff *skb, struct genl_info *info);
 
 /* netlink_policy.c */
 int kipsec_nl_new_policy(struct sk_buff *skb, struct genl_info *info);

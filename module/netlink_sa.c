@@ -521,6 +521,83 @@ out:
 	return skb->len;
 }
 
+int kipsec_nl_alloc_spi(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kipsec_net *kn = kipsec_net(genl_info_net(info));
+	struct nlattr *tb[KIPSEC_SA_A_MAX + 1];
+	u32 min = 0x100, max = U32_MAX;
+	struct kipsec_sa *sa;
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	ret = sa_parse_nest(tb, info);
+	if (ret)
+		return ret;
+	if (tb[KIPSEC_SA_A_SPI_MIN])
+		min = nla_get_u32(tb[KIPSEC_SA_A_SPI_MIN]);
+	if (tb[KIPSEC_SA_A_SPI_MAX])
+		max = nla_get_u32(tb[KIPSEC_SA_A_SPI_MAX]);
+	if (!min || min > max) {
+		NL_SET_ERR_MSG(info->extack,
+			       "the SPI range must be non-empty and exclude 0");
+		return -EINVAL;
+	}
+	if (!tb[KIPSEC_SA_A_DADDR] || !tb[KIPSEC_SA_A_PROTO]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "allocating an SPI needs a destination and a protocol");
+		return -EINVAL;
+	}
+	sa = kipsec_sa_alloc(GFP_KERNEL);
+	if (!sa)
+		return -ENOMEM;
+	ret = kipsec_family_from_nla(&sa->key.family, tb[KIPSEC_SA_A_FAMILY],
+				     info->extack) ?:
+	      kipsec_addr_from_nla(&sa->key.daddr, sa->key.family,
+				   tb[KIPSEC_SA_A_DADDR], info->extack) ?:
+	      kipsec_addr_from_nla(&sa->saddr, sa->key.family,
+				   tb[KIPSEC_SA_A_SADDR], info->extack);
+	if (ret)
+		goto err_free;
+	sa->key.proto = nla_get_u8(tb[KIPSEC_SA_A_PROTO]);
+	if (tb[KIPSEC_SA_A_MODE])
+		sa->mode = nla_get_u8(tb[KIPSEC_SA_A_MODE]);
+	if (tb[KIPSEC_SA_A_REQID])
+		sa->reqid = nla_get_u32(tb[KIPSEC_SA_A_REQID]);
+	sa->add_time = ktime_get_real_seconds();
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	mutex_lock(&kn->lock);
+	ret = kipsec_net_activate(kn);
+	if (!ret)
+		ret = kipsec_sa_insert_larval(kn, sa, min, max);
+	if (ret) {
+		mutex_unlock(&kn->lock);
+		if (ret == -ENOSPC)
+			NL_SET_ERR_MSG(info->extack, "no free SPI in the range");
+		nlmsg_free(msg);
+		goto err_free;
+	}
+	hdr = genlmsg_put_reply(msg, info, &kipsec_genl_family, 0,
+				KIPSEC_CMD_ALLOC_SPI);
+	ret = !hdr || put_sa(msg, sa, false) ? -EMSGSIZE : 0;
+	mutex_unlock(&kn->lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	kipsec_sa_free(sa);
+	return ret;
+}
+
 int kipsec_nl_flush_sa(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kipsec_net *kn = kipsec_net(genl_info_net(info));

@@ -67,6 +67,7 @@ static void __net_exit kipsec_net_exit(struct net *net)
 	struct kipsec_net *kn = kipsec_net(net);
 
 	if (kn->active) {
+		kipsec_sad_stop(kn);
 		kipsec_hooks_unregister(kn);
 		pr_debug("netns %u: hooks unregistered\n", net->ns.inum);
 		mutex_lock(&kn->lock);

@@ -10,6 +10,7 @@
 #include <linux/netfilter.h>
 #include <linux/rhashtable-types.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
 
@@ -31,6 +32,8 @@ struct kipsec_net {
 	struct xarray sa_ids;		/* every SA by id: dump order */
 	u32 sa_next_id;
 	u32 sa_count;
+	struct list_head sa_larval;	/* larval SAs, oldest first */
+	struct delayed_work larval_work; /* removes expired larval SAs */
 
 	/* SPD (policy.c) */
 	struct rhashtable pol_by_sel;	/* (dir, selector): duplicates */

@@ -12,6 +12,7 @@
 
 #include <crypto/aead.h>
 #include <linux/rhashtable.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 
@@ -29,6 +30,23 @@ static const struct rhashtable_params sa_dst_params = {
 	.automatic_shrinking = true,
 };
 
+/* Removes larval SAs older than the acquire timeout; again each second. */
+static void kipsec_larval_reap(struct work_struct *work)
+{
+	struct kipsec_net *kn = container_of(to_delayed_work(work),
+					     struct kipsec_net, larval_work);
+	u64 now = ktime_get_real_seconds();
+	struct kipsec_sa *sa, *tmp;
+
+	mutex_lock(&kn->lock);
+	list_for_each_entry_safe(sa, tmp, &kn->sa_larval, larval_node)
+		if (sa->add_time + kn->acquire_expires <= now)
+			kipsec_sa_unlink(sa);
+	if (!list_empty(&kn->sa_larval))
+		schedule_delayed_work(&kn->larval_work, HZ);
+	mutex_unlock(&kn->lock);
+}
+
 int kipsec_sad_init(struct kipsec_net *kn)
 {
 	int ret;
@@ -42,7 +60,14 @@ int kipsec_sad_init(struct kipsec_net *kn)
 		return ret;
 	}
 	xa_init_flags(&kn->sa_ids, XA_FLAGS_ALLOC1);
+	INIT_LIST_HEAD(&kn->sa_larval);
+	INIT_DELAYED_WORK(&kn->larval_work, kipsec_larval_reap);
 	return 0;
+}
+
+void kipsec_sad_stop(struct kipsec_net *kn)
+{
+	cancel_delayed_work_sync(&kn->larval_work);
 }
 
 void kipsec_sad_exit(struct kipsec_net *kn)
@@ -176,6 +201,11 @@ int kipsec_sa_insert(struct kipsec_net *kn, struct kipsec_sa *sa)
 	if (ret)
 		goto err_dst;
 	kn->sa_count++;
+	if (sa->flags & KIPSEC_SA_F_LARVAL) {
+		list_add_tail(&sa->larval_node, &kn->sa_larval);
+		if (!delayed_work_pending(&kn->larval_work))
+			schedule_delayed_work(&kn->larval_work, HZ);
+	}
 	kipsec_net_changed(kn);
 	return 0;
 
@@ -196,9 +226,37 @@ void kipsec_sa_unlink(struct kipsec_sa *sa)
 	rhashtable_remove_fast(&kn->sa_by_spi, &sa->spi_node, sa_spi_params);
 	rhltable_remove(&kn->sa_by_dst, &sa->dst_node, sa_dst_params);
 	xa_erase(&kn->sa_ids, sa->id);
+	if (sa->flags & KIPSEC_SA_F_LARVAL)
+		list_del(&sa->larval_node);
 	kn->sa_count--;
 	kipsec_net_changed(kn);
 	kipsec_sa_put(sa);
+}
+
+int kipsec_sa_insert_larval(struct kipsec_net *kn, struct kipsec_sa *sa,
+			    u32 min, u32 max)
+{
+	u32 range = max - min, spi, i;
+
+	lockdep_assert_held(&kn->lock);
+	sa->flags |= KIPSEC_SA_F_LARVAL;
+	/* Random tries first, then a bounded walk from a random start. */
+	for (i = 0; i < 64 + 65536; i++) {
+		if (i < 64 || i == 64)
+			spi = min + (range == U32_MAX ? get_random_u32() :
+				     get_random_u32_below(range + 1));
+		else
+			spi = spi == max ? min : spi + 1;
+		if (!spi)
+			continue;
+		sa->key.spi = htonl(spi);
+		if (!kipsec_sa_lookup(kn, sa->key.family, &sa->key.daddr,
+				      sa->key.spi, sa->key.proto))
+			return kipsec_sa_insert(kn, sa);
+		if (range < 64 + 65536 && i >= 64 && i - 64 > range)
+			break;
+	}
+	return -ENOSPC;
 }
 
 void kipsec_sa_flush(struct kipsec_net *kn, u8 proto)

@@ -73,6 +73,7 @@ struct kipsec_sa {
 	struct kipsec_net *kn;
 	u32 id;				/* kn->sa_ids index: dump order */
 	bool dead;			/* unlinked; set under kn->lock */
+	struct list_head larval_node;	/* kn->sa_larval, while larval */
 
 	struct kipsec_sa_key key;	/* family, daddr, spi, proto */
 	struct kipsec_sa_dst_key dst_key;
@@ -105,9 +106,21 @@ int kipsec_sa_module_init(void);
 void kipsec_sa_drain(void);
 void kipsec_sa_module_exit(void);
 
-/* The tables of a namespace; exit flushes them, with kn->lock held. */
+/*
+ * The tables of a namespace; exit flushes them, with kn->lock held, after
+ * stop (without it) has stopped the larval reaper.
+ */
 int kipsec_sad_init(struct kipsec_net *kn);
+void kipsec_sad_stop(struct kipsec_net *kn);
 void kipsec_sad_exit(struct kipsec_net *kn);
+
+/*
+ * ALLOC_SPI: publishes a larval SA for (family, daddr, proto) with a free
+ * SPI in [min, max]; it drops what it receives until UPD_SA completes it,
+ * and goes after kn->acquire_expires seconds otherwise. kn->lock held.
+ */
+int kipsec_sa_insert_larval(struct kipsec_net *kn, struct kipsec_sa *sa,
+			    u32 min, u32 max);
 
 /* Inbound: the SA for (daddr, spi, proto), under RCU, or NULL. */
 struct kipsec_sa *kipsec_sa_lookup(struct kipsec_net *kn, u16 family,

@@ -71,11 +71,38 @@ t_netns_churn() {
 
 t_not_implemented_says_so() {
 	load_module
-	# A command the ABI has but this version lacks answers EOPNOTSUPP
+	# A feature the ABI has but this version lacks answers EOPNOTSUPP
 	# with an extack message: one line, exit 2.
-	expect_out '^kipsec: this command is not implemented yet \(Operation not supported\)$' \
-		kipsec state allocspi src 10.0.0.1 dst 10.0.0.2 proto esp
+	expect_out '^kipsec: AH is not implemented yet \(Operation not supported\)$' \
+		kipsec state add src 10.0.0.1 dst 10.0.0.2 proto ah spi 0x10 \
+		auth sha256 0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 	((last_rc == 2)) || fail "exit $last_rc, want 2"
+}
+
+t_allocspi_larval_expires() {
+	load_module
+	ip netns add kt-spi
+	nsx kt-spi kipsec config set acquire-expires 600
+	local spis=() i spi
+	for i in $(seq 20); do
+		spi=$(nsx kt-spi kipsec -j state allocspi src 10.0.0.1 dst 10.0.0.2 \
+			proto esp min 0x1000 max 0x1fff | /usr/bin/python3 -c \
+			'import json,sys; print(int(json.load(sys.stdin)["spi"], 16))')
+		((spi >= 0x1000 && spi <= 0x1fff)) || fail "SPI $spi outside 0x1000-0x1fff"
+		spis+=("$spi")
+	done
+	[[ $(printf '%s\n' "${spis[@]}" | sort -u | wc -l) == 20 ]] || fail "allocated SPIs repeat"
+	expect_out 'larval' nsx kt-spi kipsec -j state list
+	# A range of one SPI: taken once, then no space.
+	nsx kt-spi kipsec state allocspi dst 10.0.0.2 proto esp min 0x42 max 0x42 >/dev/null
+	expect_out 'no free SPI' nsx kt-spi kipsec state allocspi dst 10.0.0.2 proto esp min 0x42 max 0x42
+	# Completed by an update, one stays; the others expire.
+	nsx kt-spi kipsec state update src 10.0.0.1 dst 10.0.0.2 proto esp \
+		spi "${spis[0]}" aead 'rfc4106(gcm(aes))' "$(hexkey 20)" 128
+	nsx kt-spi kipsec config set acquire-expires 1
+	sleep 3
+	[[ $(nsx kt-spi kipsec -j state count | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])') == 1 ]] ||
+		fail "larval SAs did not expire: $(nsx kt-spi kipsec state list)"
 }
 
 t_eperm_unprivileged_user() {
