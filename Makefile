@@ -23,7 +23,7 @@ TOOL_SRCS = tools/kipsec.c tools/stats.c tools/config.c tools/nl.c tools/parse.c
 	tools/xfrm.c tools/sa.c tools/sa_print.c tools/pol.c tools/pol_print.c
 TOOL_HDRS = $(wildcard tools/*.h) uapi/linux/kipsec.h
 
-.PHONY: all module tools debug deps check check-unit check-vm demo bench \
+.PHONY: all module tools debug deps check check-full check-unit check-vm demo bench \
 	sparse style install clean
 
 all: module tools
@@ -44,6 +44,7 @@ tools/kipsec: $(TOOL_SRCS) $(TOOL_HDRS)
 
 # The tool's sources but main() and the commands that talk to the kernel.
 UNIT_TOOL_SRCS = $(filter-out tools/kipsec.c tools/state.c tools/policy.c \
+	tools/stats.c tools/config.c \
 	tools/show.c,$(TOOL_SRCS))
 UNIT_SRCS = tests/unit/test-parse.c tests/unit/test-msg.c \
 	tests/unit/test-print.c
@@ -68,6 +69,11 @@ style: deps
 
 check: deps
 	@tests/run
+
+# The whole ESP interop matrix (make check runs a pairwise subset of it)
+# and the router tests, several VM boots; see tests/tools/iop-full.
+check-full: deps
+	@tests/tools/iop-full
 
 check-unit: tests/unit/test-parse
 	@tests/unit/test-parse

@@ -1,0 +1,1552 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""
+esporacle: an independent ESP peer for kipsec's VM tests.
+
+kipsec runs in netns kt-a; this helper plays the peer on the other end of
+the veth (kt-b, whose own IP stack is left without addresses so that it
+never answers). It builds ESP with scapy's SecurityAssociation (and, for
+what scapy cannot express -- bad padding, dummy packets, ESN with HMAC --
+with the same primitives from python3-cryptography, cross-checked against
+scapy first), injects it on vb with an AF_PACKET socket, captures what
+kipsec sends on vb and decrypts it, and reads kipsec's counters (per SA
+and per netns) over generic netlink, GET_SA and GET_STATS, checking once
+per case that "kipsec -j -s state get" and "kipsec -j stats" show the
+same.
+
+Importing scapy costs tens of seconds in the emulated guest, so one helper
+process serves a whole VM boot: "serve DIR" imports scapy once and then
+forks a child per request written to the FIFO DIR/req (see
+tests/lib/esporacle.sh, the bash client). "run CMD ..." runs one command
+directly (slow start, for debugging); "selftest" checks the builders on
+any machine.
+
+Commands print "ok ..." lines and, for each failed check, one line
+"FAIL: <what>: <expected vs observed>" (tests/vm/run reports the first),
+and exit non-zero if any check failed.
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import re
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+UAPI = os.path.join(REPO, 'uapi', 'linux', 'kipsec.h')
+
+NS_A, NS_B = 'kt-a', 'kt-b'
+DEV_A, DEV_B = 'va', 'vb'
+# Addresses as peer_hosts and kipsec_side (tests/lib/esporacle.sh) set
+# them: outer (the veth) and inner (tunnel mode: on kt-a's lo).
+OUTER = {4: ('10.0.0.1', '10.0.0.2'), 6: ('fd00::1', 'fd00::2')}
+INNER = {4: ('10.9.0.1', '10.9.0.2'), 6: ('fd09::1', 'fd09::2')}
+SPI_OUT, SPI_IN = 0x1001, 0x2002	# kipsec's A->B and B->A SAs
+PORT_A, PORT_A_SRC, PORT_B = 5555, 5556, 7777
+ETH_P_ALL, ETH_P_IP, ETH_P_IPV6 = 0x0003, 0x0800, 0x86DD
+PACKET_OUTGOING = 4
+CLONE_NEWNET = 0x40000000
+
+# Loaded by load_scapy(): the server does it once, before forking.
+S = None
+
+# Suites: what kipsec calls them is in tests/lib/esporacle.sh; here what
+# scapy 2.5 calls them and their geometry.
+SUITES = {
+    'gcm': dict(aead=True, crypt='AES-GCM', auth=None, ekey=20, akey=0,
+                salt=4, iv=8, align=4, icv=16),
+    'chacha': dict(aead=True, crypt='CHACHA20-POLY1305', auth=None, ekey=36,
+                   akey=0, salt=4, iv=8, align=4, icv=16),
+    'cbc-sha256': dict(aead=False, crypt='AES-CBC', auth='SHA2-256-128',
+                       ekey=16, akey=32, salt=0, iv=16, align=16, icv=16),
+    'ctr-sha1': dict(aead=False, crypt='AES-CTR', auth='HMAC-SHA1-96',
+                     ekey=20, akey=20, salt=4, iv=8, align=4, icv=12),
+}
+
+
+def load_scapy():
+    global S
+    if S is not None:
+        return S
+    import types
+    from scapy.compat import raw
+    from scapy.layers.inet import IP, UDP, ICMP
+    from scapy.layers.inet6 import IPv6, ICMPv6EchoRequest, ICMPv6EchoReply
+    from scapy.layers.ipsec import SecurityAssociation, ESP
+    from scapy.packet import Raw
+    from scapy.utils import hexdump
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.ciphers.aead import (
+        AESGCM, ChaCha20Poly1305)
+    from cryptography.hazmat.primitives import hashes, hmac
+    from cryptography.exceptions import InvalidTag
+    S = types.SimpleNamespace(**locals())
+    return S
+
+
+def out(*a):
+    print(*a, flush=True)
+
+
+# --- Namespaces, links ------------------------------------------------------
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def setns(name):
+    fd = os.open('/run/netns/' + name, os.O_RDONLY)
+    try:
+        if _libc.setns(fd, CLONE_NEWNET) != 0:
+            e = ctypes.get_errno()
+            raise OSError(e, 'setns %s: %s' % (name, os.strerror(e)))
+    finally:
+        os.close(fd)
+
+
+def mac_of(ns, dev):
+    setns(ns)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    s.bind((dev, 0))
+    mac = s.getsockname()[4]
+    s.close()
+    return mac
+
+
+class Wire:
+    """kt-b's end of the veth: inject frames to va, capture what va sends."""
+
+    def __init__(self):
+        dst = mac_of(NS_A, DEV_A)
+        setns(NS_B)
+        self.tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        self.tx.bind((DEV_B, 0))
+        src = self.tx.getsockname()[4]
+        self.l2 = dst + src
+        self.rx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                                socket.htons(ETH_P_ALL))
+        self.rx.bind((DEV_B, ETH_P_ALL))
+        self.rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+        self.rx.setblocking(False)
+
+    def send(self, ip):
+        et = ETH_P_IP if ip[0] >> 4 == 4 else ETH_P_IPV6
+        self.tx.send(self.l2 + struct.pack('!H', et) + ip)
+
+    def drain(self):
+        """Forgets everything captured so far."""
+        while True:
+            try:
+                self.rx.recv(65536)
+            except BlockingIOError:
+                return
+
+    def recv_ip(self, timeout):
+        """The next IP packet kt-a sent on the wire, or None."""
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.rx], [], [], left)
+            if not r:
+                return None
+            try:
+                frame, addr = self.rx.recvfrom(65536)
+            except BlockingIOError:
+                continue
+            if addr[2] == PACKET_OUTGOING or len(frame) < 14:
+                continue
+            et = struct.unpack('!H', frame[12:14])[0]
+            ip = frame[14:]
+            if et == ETH_P_IP and len(ip) >= 20:
+                return ip[:struct.unpack('!H', ip[2:4])[0]]
+            if et == ETH_P_IPV6 and len(ip) >= 40:
+                return ip[:40 + struct.unpack('!H', ip[4:6])[0]]
+
+    def recv_esp(self, timeout, spi=None):
+        """The next ESP packet (of @spi) kt-a sent, as bytes, or None."""
+        end = time.monotonic() + timeout
+        while True:
+            ip = self.recv_ip(max(0.0, end - time.monotonic()))
+            if ip is None:
+                return None
+            off = esp_offset(ip)
+            if off is None:
+                continue
+            if spi is None or struct.unpack('!I', ip[off:off + 4])[0] == spi:
+                return ip
+
+
+def esp_offset(ip):
+    """Where ESP starts in an IP packet (no extension headers), or None."""
+    if ip[0] >> 4 == 4:
+        return (ip[0] & 15) * 4 if ip[9] == 50 else None
+    return 40 if ip[6] == 50 else None
+
+
+# --- Counters ---------------------------------------------------------------
+
+def uapi_enum(text, name):
+    m = re.search(r'enum\s+%s\s*\{(.*?)\};' % name, text, re.S)
+    body = re.sub(r'/\*.*?\*/', '', m.group(1), flags=re.S)
+    vals, n = {}, 0
+    for item in body.split(','):
+        item = item.strip()
+        if not item:
+            continue
+        if '=' in item:
+            k, v = (x.strip() for x in item.split('=', 1))
+            n = int(v, 0)
+        else:
+            k = item
+        vals[k] = n
+        n += 1
+    return vals
+
+
+class Genl:
+    """KIPSEC_CMD_GET_STATS, read from the netns this was created in."""
+
+    def __init__(self):
+        text = open(UAPI).read()
+        self.cmd = uapi_enum(text, 'kipsec_cmd')
+        self.attr = uapi_enum(text, 'kipsec_attr')
+        st = uapi_enum(text, 'kipsec_stats_attr')
+        self.sa_attr = uapi_enum(text, 'kipsec_sa_attr')
+        self.cur_attr = uapi_enum(text, 'kipsec_cur_attr')
+        self.names = {v: k[len('KIPSEC_STATS_A_'):].lower().replace('_', '-')
+                      for k, v in st.items()
+                      if k not in ('KIPSEC_STATS_A_UNSPEC', 'KIPSEC_STATS_A_PAD')
+                      and not k.startswith('__')}
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+        self.sock.bind((0, 0))
+        self.seq = 1
+        reply = self.request(0x10, struct.pack('BBH', 3, 1, 0) +
+                             self.nla(2, b'kipsec\0'))
+        self.family = struct.unpack('H', self.attrs(reply[4:])[1][:2])[0]
+
+    @staticmethod
+    def nla(t, data):
+        n = 4 + len(data)
+        return struct.pack('HH', n, t) + data + b'\0' * (-n % 4)
+
+    @staticmethod
+    def attrs(buf):
+        a, off = {}, 0
+        while off + 4 <= len(buf):
+            n, t = struct.unpack('HH', buf[off:off + 4])
+            if n < 4:
+                break
+            a[t & 0x3fff] = buf[off + 4:off + n]
+            off += (n + 3) & ~3
+        return a
+
+    def request(self, mtype, payload):
+        self.seq += 1
+        msg = struct.pack('IHHII', 16 + len(payload), mtype, 1, self.seq, 0)
+        self.sock.send(msg + payload)
+        while True:
+            data = self.sock.recv(65536)
+            off = 0
+            while off + 16 <= len(data):
+                n, t, _, seq, _ = struct.unpack('IHHII', data[off:off + 16])
+                body = data[off + 16:off + n]
+                off += (n + 3) & ~3
+                if seq != self.seq:
+                    continue
+                if t == 2:
+                    err = struct.unpack('i', body[:4])[0]
+                    raise OSError(-err, 'netlink: %s' % os.strerror(-err))
+                return body
+
+    def stats(self):
+        """The netns counters, named as "kipsec -j stats" names them
+        (the uapi name in lower case, '-' for '_')."""
+        body = self.request(self.family, struct.pack(
+            'BBH', self.cmd['KIPSEC_CMD_GET_STATS'], 1, 0))
+        return self.counters(self.attrs(body[4:])[self.attr['KIPSEC_A_STATS']])
+
+    def counters(self, nest):
+        return {self.names[t]: struct.unpack('Q', v)[0]
+                for t, v in self.attrs(nest).items() if t in self.names}
+
+    def sa(self, daddr, spi, proto=50):
+        """KIPSEC_CMD_GET_SA: (drop counters, lifetime packets)."""
+        fam = socket.AF_INET6 if ':' in daddr else socket.AF_INET
+        a = self.sa_attr
+        nest = (self.nla(a['KIPSEC_SA_A_FAMILY'], struct.pack('H', fam)) +
+                self.nla(a['KIPSEC_SA_A_DADDR'], socket.inet_pton(fam, daddr)) +
+                self.nla(a['KIPSEC_SA_A_SPI'], struct.pack('!I', spi)) +
+                self.nla(a['KIPSEC_SA_A_PROTO'], struct.pack('B', proto)))
+        body = self.request(self.family, struct.pack(
+            'BBH', self.cmd['KIPSEC_CMD_GET_SA'], 1, 0) +
+            self.nla(self.attr['KIPSEC_A_SA'] | 0x8000, nest))
+        sa = self.attrs(self.attrs(body[4:])[self.attr['KIPSEC_A_SA']])
+        st = self.counters(sa.get(a['KIPSEC_SA_A_STATS'], b''))
+        cur = self.attrs(sa.get(a['KIPSEC_SA_A_CUR'], b''))
+        pk = cur.get(self.cur_attr['KIPSEC_CUR_A_PACKETS'])
+        return st, struct.unpack('Q', pk)[0] if pk else 0
+
+
+def kipsec(*args):
+    """Runs the kipsec tool in kt-a; its JSON output, parsed."""
+    setns(NS_A)
+    r = subprocess.run(('kipsec', '-j') + args, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True)
+    if r.returncode:
+        raise RuntimeError('kipsec %s: %s' % (' '.join(args), r.stderr.strip()))
+    return json.loads(r.stdout)
+
+
+class Counters:
+    """Snapshots of kipsec's counters in kt-a, read over generic netlink:
+    "<sa>.<name>" per SA (its drop counters and "pkts", lifetime packets),
+    "ns.<name>" per netns; names as "kipsec -j stats" has them
+    (passthrough, in-auth, in-replay, ...). cross_check() compares them
+    once with what the tool shows."""
+
+    NS_SKIP = ('sa-count', 'policy-count', 'events-lost')
+    # "kipsec -j -s state get" names of the per-SA counters.
+    CLI_SA = {'replay': 'in-replay', 'failed': 'in-auth',
+              'padding': 'in-padding', 'malformed': 'in-malformed',
+              'policy': 'in-policy', 'selector': 'in-selector',
+              'larval': 'in-larval', 'tfc': 'in-tfc', 'no-sa': 'out-no-sa',
+              'seq-overflow': 'out-seq-overflow', 'no-memory': 'no-memory',
+              'expired': 'expired'}
+
+    def __init__(self, sas):
+        self.sas = sas		# label -> (src, dst, spi)
+        setns(NS_A)
+        self.genl = Genl()
+
+    def sa(self, label):
+        """The SA as "kipsec -j -s state get" shows it."""
+        src, dst, spi = self.sas[label]
+        return kipsec('-s', 'state', 'get', 'src', src, 'dst', dst,
+                      'proto', 'esp', 'spi', '0x%x' % spi)
+
+    def snap(self):
+        c = {}
+        for label, (src, dst, spi) in self.sas.items():
+            st, pkts = self.genl.sa(dst, spi)
+            for k, v in st.items():
+                c['%s.%s' % (label, k)] = v
+            c[label + '.pkts'] = pkts
+        for k, v in self.genl.stats().items():
+            if k not in self.NS_SKIP:
+                c['ns.' + k] = v
+        return c
+
+    def cross_check(self, c):
+        """The tool shows what netlink says (read around it: traffic may
+        still move the counters)."""
+        a = self.snap()
+        cli = {'ns.' + k: v for k, v in kipsec('stats').items()
+               if k not in self.NS_SKIP}
+        for label in self.sas:
+            j = self.sa(label)
+            for k, v in j.get('stats', {}).items():
+                cli['%s.%s' % (label, self.CLI_SA.get(k, k))] = v
+            cli[label + '.pkts'] = j.get('lifetime', {}).get('packets', 0)
+        b = self.snap()
+        bad = ['%s: tool %s, netlink %s..%s' % (k, cli.get(k), a.get(k), b.get(k))
+               for k in sorted(cli)
+               if k not in a or not a[k] <= cli[k] <= b[k]]
+        c.check('tool-counters-match-netlink', not bad, '; '.join(bad))
+        hidden = sorted(k for k in b if k not in cli and b[k])
+        if hidden:
+            out('note: non-zero counters the tool does not show: '
+                + ', '.join('%s %d' % (k, b[k]) for k in hidden))
+
+    @staticmethod
+    def with_netns(e):
+        """@e plus, for every drop counted on an SA, the same drop in the
+        netns (kipsec counts both; unless @e says otherwise)."""
+        e = dict(e)
+        for k, v in list(e.items()):
+            label, name = k.split('.', 1)
+            if label == 'ns' or name == 'pkts' or 'ns.' + name in e:
+                continue
+            total = [e[x] for x in e if x.split('.', 1)[0] != 'ns' and
+                     x.split('.', 1)[1] == name]
+            e['ns.' + name] = None if None in total else sum(total)
+        return e
+
+    @classmethod
+    def diff(cls, before, now, expect):
+        """Mismatches between the deltas and @expect (one dict, or a list
+        of acceptable dicts); a key missing from @expect must not move, a
+        key mapped to None may do anything."""
+        alts = expect if isinstance(expect, list) else [expect]
+        best = None
+        for e in alts:
+            e = cls.with_netns(e)
+            bad = []
+            for k in sorted(set(before) | set(now) | set(e)):
+                if k in e and e[k] is None:
+                    continue
+                d = now.get(k, 0) - before.get(k, 0)
+                if d != e.get(k, 0):
+                    bad.append('%s %+d (want %+d)' % (k, d, e.get(k, 0)))
+            if not bad:
+                return []
+            if best is None:
+                best = bad
+        return best
+
+    def expect(self, before, expect, timeout=6.0):
+        """Waits until the deltas since @before are @expect, then checks
+        that they stay so; returns the mismatches (empty if none)."""
+        end = time.monotonic() + timeout
+        while True:
+            bad = self.diff(before, self.snap(), expect)
+            if not bad or time.monotonic() > end:
+                break
+            time.sleep(0.2)
+        if not bad:
+            time.sleep(0.3)
+            bad = self.diff(before, self.snap(), expect)
+        return bad
+
+
+# --- ESP, by hand and by scapy ----------------------------------------------
+
+class BadICV(Exception):
+    pass
+
+
+class Suite:
+    def __init__(self, name, ekey, akey=None):
+        self.name = name
+        self.__dict__.update(SUITES[name])
+        self.ekey = bytes.fromhex(ekey[2:] if ekey.startswith('0x') else ekey)
+        self.akey = (bytes.fromhex(akey[2:] if akey.startswith('0x') else akey)
+                     if akey else b'')
+        if len(self.ekey) != SUITES[name]['ekey'] or \
+           len(self.akey) != SUITES[name]['akey']:
+            raise ValueError('wrong key length for ' + name)
+
+    def other_keys(self):
+        """The same suite with different keys (for the wrong-key case)."""
+        flip = lambda k: bytes(b ^ 0x5a for b in k)
+        s = Suite(self.name, flip(self.ekey).hex(),
+                  flip(self.akey).hex() if self.akey else None)
+        return s
+
+    # Encryption and ICV by hand (RFC 4106, 7634, 3602 + 4868, 3686 + 2404).
+    def _cipher(self, iv, encrypt, data):
+        S = load_scapy()
+        if self.name == 'cbc-sha256':
+            c = S.Cipher(S.algorithms.AES(self.ekey), S.modes.CBC(iv))
+        else:
+            block = self.ekey[-4:] + iv + b'\0\0\0\1'
+            c = S.Cipher(S.algorithms.AES(self.ekey[:-4]), S.modes.CTR(block))
+        x = c.encryptor() if encrypt else c.decryptor()
+        return x.update(data) + x.finalize()
+
+    def _icv(self, data, hi, esn):
+        S = load_scapy()
+        h = S.hmac.HMAC(self.akey, S.hashes.SHA256() if self.name == 'cbc-sha256'
+                        else S.hashes.SHA1())
+        h.update(data + (struct.pack('!I', hi) if esn else b''))
+        return h.finalize()[:self.icv]
+
+    def _aead(self):
+        S = load_scapy()
+        cls = S.AESGCM if self.name == 'gcm' else S.ChaCha20Poly1305
+        return cls(self.ekey[:-4])
+
+    def seal(self, spi, seq, esn, iv, plain):
+        """ESP (header to ICV) carrying @plain (payload and trailer)."""
+        lo, hi = seq & 0xffffffff, seq >> 32
+        hdr = struct.pack('!II', spi, lo)
+        if self.aead:
+            aad = struct.pack('!III', spi, hi, lo) if esn else hdr
+            return hdr + iv + self._aead().encrypt(self.ekey[-4:] + iv, plain, aad)
+        body = hdr + iv + self._cipher(iv, True, plain)
+        return body + self._icv(body, hi, esn)
+
+    def open(self, esp, hi, esn):
+        """The plaintext (payload and trailer) of ESP bytes."""
+        spi, lo = struct.unpack('!II', esp[:8])
+        iv = esp[8:8 + self.iv]
+        if self.aead:
+            aad = struct.pack('!III', spi, hi, lo) if esn else esp[:8]
+            try:
+                return self._aead().decrypt(self.ekey[-4:] + iv,
+                                            esp[8 + self.iv:], aad)
+            except load_scapy().InvalidTag:
+                raise BadICV('AEAD tag does not verify')
+        body, icv = esp[:-self.icv], esp[-self.icv:]
+        if self._icv(body, hi, esn) != icv:
+            raise BadICV('HMAC does not verify')
+        return self._cipher(iv, False, body[8 + self.iv:])
+
+    def trailer(self, payload_len, nh, extra=0):
+        """RFC 4303 padding 1, 2, 3, ... to the suite's alignment (plus
+        @extra bytes more), pad length and next header."""
+        n = -(payload_len + 2) % self.align + extra
+        return bytes(range(1, n + 1)) + bytes([n, nh])
+
+
+def ip_version(b):
+    return b[0] >> 4
+
+
+class Peer:
+    """The far end: kt-b's half of kipsec's SA pair, as scapy sees it.
+    Sends with SPI_IN (kipsec's inbound SA), receives SPI_OUT. With
+    @mirror it plays kipsec's side instead (for selftest)."""
+
+    def __init__(self, suite, mode, outer, inner, esn, mirror=False):
+        S = load_scapy()
+        self.suite, self.mode, self.esn = suite, mode, esn
+        self.outer, self.inner = outer, inner
+        self.a, self.b = (INNER[inner] if mode == 'tunnel' else OUTER[outer])
+        self.oa, self.ob = OUTER[outer]
+        spi_tx, spi_rx = SPI_IN, SPI_OUT
+        if mirror:
+            self.a, self.b, self.oa, self.ob = self.b, self.a, self.ob, self.oa
+            spi_tx, spi_rx = spi_rx, spi_tx
+        oip = S.IP if outer == 4 else S.IPv6
+        self.tx = self._sa(spi_tx, oip(src=self.ob, dst=self.oa))
+        self.rx = self._sa(spi_rx, oip(src=self.oa, dst=self.ob))
+
+    def _sa(self, spi, tunnel_header):
+        S = load_scapy()
+        s = self.suite
+        kw = dict(crypt_algo=s.crypt, crypt_key=s.ekey)
+        # scapy leaves the ESN high half out of ESP's HMAC: with ESN and
+        # HMAC it only encrypts and the ICV is added by hand.
+        if s.auth and not self.esn:
+            kw.update(auth_algo=s.auth, auth_key=s.akey)
+        if self.mode == 'tunnel':
+            kw['tunnel_header'] = tunnel_header
+        return S.SecurityAssociation(S.ESP, spi=spi, esn_en=self.esn, **kw)
+
+    def inner_ip(self, src=None, dst=None):
+        S = load_scapy()
+        fam = self.inner if self.mode == 'tunnel' else self.outer
+        src, dst = src or self.b, dst or self.a
+        return S.IP(src=src, dst=dst, ttl=64) if fam == 4 else \
+            S.IPv6(src=src, dst=dst, hlim=64)
+
+    def udp(self, payload, src=None, sport=PORT_B, dport=PORT_A):
+        S = load_scapy()
+        return self.inner_ip(src) / S.UDP(sport=sport, dport=dport) / S.Raw(payload)
+
+    def encrypt(self, pkt, seq, iv=None):
+        """Bytes of @pkt protected by scapy with sequence number @seq."""
+        S = load_scapy()
+        sa = self.tx
+        sa.seq_num, sa.esn = seq & 0xffffffff, seq >> 32
+        p = sa.encrypt(pkt.__class__(S.raw(pkt)), iv=iv)
+        if self.suite.auth and self.esn:
+            esp = p[S.ESP]
+            esp.data += self.suite._icv(S.raw(esp), seq >> 32, True)
+            p = fix_lengths(p)
+        return S.raw(p)
+
+    def split(self, pkt):
+        """(outer header, ESP payload, next header) for protecting @pkt."""
+        S = load_scapy()
+        raw = S.raw(pkt)
+        if self.mode == 'tunnel':
+            outer = (S.IP(src=self.ob, dst=self.oa, ttl=64, proto=50)
+                     if self.outer == 4 else
+                     S.IPv6(src=self.ob, dst=self.oa, hlim=64, nh=50))
+            return outer, raw, 4 if ip_version(raw) == 4 else 41
+        if ip_version(raw) == 4:
+            hl = (raw[0] & 15) * 4
+            outer = S.IP(raw[:hl])
+            outer.proto = 50
+            del outer.len, outer.chksum
+            return outer, raw[hl:], raw[9]
+        outer = S.IPv6(raw[:40])
+        outer.nh = 50
+        del outer.plen
+        return outer, raw[40:], raw[6]
+
+    def manual(self, pkt, seq, trailer=None, nh=None, iv=None, suite=None,
+               tfc=b''):
+        """Bytes of @pkt in ESP built by hand: @trailer replaces the RFC
+        padding + pad length + next header, @nh the next header, @tfc is
+        traffic flow confidentiality padding after the payload."""
+        S = load_scapy()
+        suite = suite or self.suite
+        outer, data, inner_nh = self.split(pkt)
+        data += tfc
+        nh = inner_nh if nh is None else nh
+        plain = data + (trailer if trailer is not None else
+                        suite.trailer(len(data), nh))
+        iv = iv if iv is not None else os.urandom(suite.iv)
+        esp = suite.seal(self.tx.spi, seq, self.esn, iv, plain)
+        return S.raw(outer / S.Raw(esp))
+
+    def decrypt(self, ip, seq):
+        """What kipsec protected in the captured packet @ip, as scapy
+        sees it (the inner IP packet), decrypted by scapy; @seq is the
+        full sequence number kipsec should have used."""
+        S = load_scapy()
+        sa = self.rx
+        sa.esn = seq >> 32
+        p = (S.IP if ip_version(ip) == 4 else S.IPv6)(ip)
+        if self.suite.auth and self.esn:
+            esp = p[S.ESP]
+            icv = esp.data[-self.suite.icv:]
+            esp.data = esp.data[:-self.suite.icv]
+            if self.suite._icv(S.raw(esp), seq >> 32, True) != icv:
+                raise BadICV('ESN HMAC does not verify')
+        d = sa.decrypt(p)
+        if self.mode == 'transport':
+            d = d.__class__(S.raw(d))
+        return d
+
+    def plain(self, ip, seq):
+        """Decrypted by hand: (payload, padding, next header)."""
+        off = esp_offset(ip)
+        pt = self.suite.open(ip[off:], seq >> 32, self.esn)
+        n = pt[-2]
+        return pt[:-2 - n], pt[-2 - n:-2], pt[-1]
+
+
+def fix_lengths(p):
+    S = load_scapy()
+    if p.version == 4:
+        del p.len, p.chksum
+    else:
+        del p.plen
+    return p.__class__(S.raw(p))
+
+
+def dst_addr(ip):
+    if ip_version(ip) == 4:
+        return socket.inet_ntop(socket.AF_INET, ip[16:20])
+    return socket.inet_ntop(socket.AF_INET6, ip[24:40])
+
+
+def hexdump(b):
+    return '\n'.join('    %04x  %s' % (i, b[i:i + 16].hex(' '))
+                     for i in range(0, len(b), 16))
+
+
+# --- Cases ------------------------------------------------------------------
+
+class Case:
+    def __init__(self, name):
+        self.name, self.fails = name, 0
+        self.t0 = time.monotonic()
+
+    def ok(self, what):
+        out('ok   %s/%s (%.1fs)' % (self.name, what, time.monotonic() - self.t0))
+
+    def fail(self, what, why, frames=()):
+        self.fails += 1
+        out('FAIL: %s/%s: %s' % (self.name, what, why))
+        for f in frames:
+            out('    packet (%d bytes):\n%s' % (len(f), hexdump(f)))
+
+    def check(self, what, cond, why, frames=()):
+        if cond:
+            self.ok(what)
+        else:
+            self.fail(what, why, frames)
+        return cond
+
+    def done(self):
+        if self.fails:
+            r = subprocess.run(['dmesg'], stdout=subprocess.PIPE,
+                               universal_newlines=True)
+            tail = r.stdout.splitlines()[-8:]
+            if tail:
+                out('    kernel log (tail):')
+                for l in tail:
+                    out('    ' + l)
+        return 1 if self.fails else 0
+
+
+class Listener:
+    """A UDP socket in kt-a: what kipsec delivered."""
+
+    def __init__(self, fam, addr, port=PORT_A):
+        setns(NS_A)
+        self.s = socket.socket(socket.AF_INET if fam == 4 else socket.AF_INET6,
+                               socket.SOCK_DGRAM)
+        self.s.bind((addr, port))
+        self.s.setblocking(False)
+        self.got = []		# (payload, source address, source port)
+
+    def poll(self, timeout):
+        r, _, _ = select.select([self.s], [], [], timeout)
+        while r:
+            try:
+                data, src = self.s.recvfrom(65536)
+            except BlockingIOError:
+                break
+            self.got.append((data, src[0], src[1]))
+        return bool(r)
+
+    def wait(self, payloads, timeout=6.0):
+        """True once every payload in @payloads was received."""
+        end = time.monotonic() + timeout
+        while not set(payloads) <= {g[0] for g in self.got}:
+            left = end - time.monotonic()
+            if left <= 0:
+                return False
+            self.poll(left)
+        return True
+
+    def has(self, payload):
+        self.poll(0)
+        return any(g[0] == payload for g in self.got)
+
+
+def tag(case, i, size=48):
+    t = ('kipsec-oracle %s #%d ' % (case, i)).encode()
+    return (t * (size // len(t) + 1))[:size] if size >= len(t) else t[:size]
+
+
+def common_args(p):
+    p.add_argument('--suite', required=True, choices=sorted(SUITES))
+    p.add_argument('--ekey', required=True)
+    p.add_argument('--akey')
+    p.add_argument('--mode', default='transport', choices=('transport', 'tunnel'))
+    p.add_argument('--outer', type=int, default=4, choices=(4, 6))
+    p.add_argument('--inner', type=int, default=None, choices=(4, 6))
+    p.add_argument('--esn', action='store_true')
+    p.add_argument('--in-top', type=lambda x: int(x, 0), default=0,
+                   help='highest sequence number the inbound SA has seen')
+    p.add_argument('--out-start', type=lambda x: int(x, 0), default=0,
+                   help='last sequence number the outbound SA sent')
+
+
+def make_peer(a):
+    suite = Suite(a.suite, a.ekey, a.akey)
+    inner = a.inner or a.outer
+    return Peer(suite, a.mode, a.outer, inner, a.esn)
+
+
+def sa_labels(peer):
+    return {'in': (peer.ob, peer.oa, SPI_IN), 'out': (peer.oa, peer.ob, SPI_OUT)}
+
+
+def self_check(peer, c):
+    """The hand-made ESP must be byte-identical to scapy's for the same IV
+    (else a failure below would be the helper's)."""
+    S = load_scapy()
+    for n in (0, 1, 2, 3, 17):
+        pkt = peer.udp(b'x' * n)
+        iv = os.urandom(peer.suite.iv)
+        a = peer.encrypt(pkt, 7 | (5 << 32 if peer.esn else 0), iv=iv)
+        b = peer.manual(pkt, 7 | (5 << 32 if peer.esn else 0), iv=iv)
+        if a != b:
+            c.fail('helper-self-check', 'hand-made ESP differs from scapy '
+                   'for a %d-byte payload' % n, [a, b])
+            return False
+    return True
+
+
+def cmd_roundtrip(argv):
+    """Both directions against scapy, with counters; see tests/vm/oracle.sh."""
+    p = argparse.ArgumentParser(prog='roundtrip')
+    common_args(p)
+    a = p.parse_args(argv)
+    S = load_scapy()
+    peer = make_peer(a)
+    c = Case('%s-%s%d%s' % (a.suite, a.mode, peer.inner if a.mode == 'tunnel'
+                              else a.outer, '-esn' if a.esn else ''))
+    fam = peer.inner if a.mode == 'tunnel' else a.outer
+    if not self_check(peer, c):
+        return c.done()
+    wire = Wire()
+    cnt = Counters(sa_labels(peer))
+    cnt.cross_check(c)
+    lis = Listener(fam, peer.a)
+    before = cnt.snap()
+    T = a.in_top
+    if a.esn:
+        # Across the 2^32 boundary, one of them late (RFC 4303 A2.2 case B).
+        hi = (T >> 32) + 1
+        in_seqs = [T + 5, hi << 32 | 1, T + 11, hi << 32 | 2, hi << 32 | 3]
+    else:
+        in_seqs = [T + 1, T + 3, T + 2, T + 4, T + 5]
+    oseq = a.out_start
+
+    # 1. scapy -> kipsec: UDP datagrams of several sizes.
+    sent = []
+    for i, (seq, size) in enumerate(zip(in_seqs[:3], (1, 200, 1200))):
+        data = tag(c.name + ' in', i, size)
+        f = peer.encrypt(peer.udp(data), seq)
+        wire.send(f)
+        sent.append((data, f))
+    lis.wait([d for d, _ in sent])
+    for data, f in sent:
+        src = [g for g in lis.got if g[0] == data]
+        c.check('in-udp-%d' % len(data), src and src[0][1:] == (peer.b, PORT_B),
+                'scapy-built ESP (seq %d) not delivered to the UDP socket '
+                '(received: %r)' % (in_seqs[sent.index((data, f))],
+                                    [(g[0][:24], g[1], g[2]) for g in lis.got]),
+                [f])
+
+    # 2. scapy's echo request in, kipsec's echo reply out.
+    wire.drain()
+    ident, pattern = 0x4b49, bytes(range(0x40, 0x40 + 56))
+    if fam == 4:
+        req = peer.inner_ip() / S.ICMP(type=8, id=ident, seq=1) / S.Raw(pattern)
+    else:
+        req = peer.inner_ip() / S.ICMPv6EchoRequest(id=ident, seq=1, data=pattern)
+    f = peer.encrypt(req, in_seqs[3])
+    wire.send(f)
+    ip = wire.recv_esp(10, SPI_OUT)
+    oseq += 1
+    if c.check('echo-reply-sent', ip is not None,
+               'no ESP echo reply from kipsec to a scapy-built echo request', [f]):
+        check_esp_out(c, peer, ip, oseq, 'echo-reply')
+        try:
+            d = peer.decrypt(ip, oseq)
+            if fam == 4:
+                ok = (d.src, d.dst, d.proto) == (peer.a, peer.b, 1) and \
+                    d[S.ICMP].type == 0 and d[S.ICMP].id == ident and \
+                    d[S.ICMP].seq == 1 and S.raw(d[S.ICMP].payload) == pattern
+            else:
+                e = d.getlayer(S.ICMPv6EchoReply)
+                ok = (d.src, d.dst) == (peer.a, peer.b) and e is not None and \
+                    e.id == ident and e.seq == 1 and e.data == pattern
+            c.check('echo-reply-content', ok, 'scapy decrypted an unexpected '
+                    'reply: %r' % d, [ip])
+        except Exception as e:
+            c.fail('echo-reply-decrypt', 'scapy cannot decrypt kipsec\'s '
+                   'reply (seq %d): %s' % (oseq, e), [ip])
+
+    # 3. kipsec -> scapy: UDP datagrams, decrypted to exactly what was sent.
+    setns(NS_A)
+    tx = socket.socket(lis.s.family, socket.SOCK_DGRAM)
+    tx.bind((peer.a, PORT_A_SRC))
+    wire.drain()
+    for i, size in enumerate((0, 37, 1000)):
+        data = tag(c.name + ' out', i, size)
+        tx.sendto(data, (peer.b, PORT_B))
+        ip = wire.recv_esp(10, SPI_OUT)
+        oseq += 1
+        what = 'out-udp-%d' % size
+        if not c.check(what + '-sent', ip is not None,
+                       'kipsec sent no ESP for a %d-byte datagram' % size):
+            continue
+        check_esp_out(c, peer, ip, oseq, what)
+        try:
+            d = peer.decrypt(ip, oseq)
+        except Exception as e:
+            c.fail(what, 'scapy cannot decrypt it (seq %d): %s' % (oseq, e), [ip])
+            continue
+        u = d[S.UDP]
+        fixed = d.__class__(S.raw(d))
+        del fixed[S.UDP].chksum
+        if fam == 4:
+            del fixed.chksum
+        fixed = fixed.__class__(S.raw(fixed))
+        c.check(what, (d.src, d.dst, u.sport, u.dport) ==
+                (peer.a, peer.b, PORT_A_SRC, PORT_B) and
+                S.raw(u.payload) == data and
+                u.chksum == fixed[S.UDP].chksum and
+                (fam == 6 or d.chksum == fixed.chksum),
+                'decrypted to %r, want %s:%d -> %s:%d with %r and valid '
+                'checksums' % (d, peer.a, PORT_A_SRC, peer.b, PORT_B, data),
+                [ip])
+    tx.close()
+
+    # 4. ping -p from kt-a; scapy answers the decrypted request.
+    wire.drain()
+    pat = 'deadbeef6b6970736563010203040506'
+    setns(NS_A)
+    ping = subprocess.Popen(['ping', '-%d' % fam, '-c', '1', '-W', '20', '-s',
+                             '64', '-p', pat, '-I', peer.a, peer.b],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True)
+    ip = wire.recv_esp(20, SPI_OUT)
+    oseq += 1
+    if c.check('ping-request-sent', ip is not None, 'kipsec sent no ESP for '
+               'ping -p %s' % pat):
+        check_esp_out(c, peer, ip, oseq, 'ping-request')
+        try:
+            d = peer.decrypt(ip, oseq)
+            e = d[S.ICMP] if fam == 4 else d.getlayer(S.ICMPv6EchoRequest)
+            data = S.raw(e.payload) if fam == 4 else e.data
+            ok = (d.src, d.dst) == (peer.a, peer.b) and \
+                e.type == (8 if fam == 4 else 128) and len(data) == 64 and \
+                bytes.fromhex(pat) * 2 in data
+            c.check('ping-request-content', ok, 'decrypted to %r, want an echo '
+                    'request with 64 bytes of pattern %s' % (d, pat), [ip])
+            if fam == 4:
+                rep = peer.inner_ip() / S.ICMP(type=0, id=e.id, seq=e.seq) / S.Raw(data)
+            else:
+                rep = peer.inner_ip() / S.ICMPv6EchoReply(id=e.id, seq=e.seq, data=data)
+            f = peer.encrypt(rep, in_seqs[4])
+            wire.send(f)
+        except Exception as e:
+            c.fail('ping-request-decrypt', 'scapy cannot decrypt it (seq %d): '
+                   '%s' % (oseq, e), [ip])
+            f = None
+    try:
+        pout, _ = ping.communicate(timeout=25)
+    except subprocess.TimeoutExpired:
+        ping.kill()
+        pout, _ = ping.communicate()
+    c.check('ping-reply-delivered', ping.returncode == 0,
+            'ping did not get scapy\'s ESP echo reply: %s' % pout.strip()[-200:],
+            [f] if f else [])
+
+    # 5. ESN: the high half is authenticated (a wrong one fails the ICV).
+    expect = {'in.pkts': 5, 'out.pkts': 5}
+    if a.esn:
+        hi = in_seqs[-1] >> 32
+        bad_seq = (hi - 1) << 32 | ((in_seqs[-1] + 1) & 0xffffffff)
+        data = tag(c.name + ' wrong-hi', 0)
+        f = peer.encrypt(peer.udp(data), bad_seq)
+        wire.send(f)
+        expect['in.in-auth'] = 1
+        good = tag(c.name + ' after-wrong-hi', 0)
+        f2 = peer.encrypt(peer.udp(good), in_seqs[-1] + 2)
+        wire.send(f2)
+        expect['in.pkts'] += 1
+        lis.wait([good])
+        c.check('esn-wrong-high-half', not lis.has(data) and lis.has(good),
+                'ESP whose ICV covers high half %d instead of %d: delivered %s, '
+                'next valid one delivered %s' % (hi - 1, hi, lis.has(data),
+                                                 lis.has(good)), [f, f2])
+        in_seqs.append(in_seqs[-1] + 2)
+
+    # 6. Counters: what went through, no drop anywhere.
+    bad = cnt.expect(before, expect)
+    c.check('counters', not bad, 'counter deltas: ' + ', '.join(bad))
+    j_in, j_out = cnt.sa('in'), cnt.sa('out')
+    top = max(in_seqs)
+    got_in = j_in.get('replay-seq-hi', 0) << 32 | j_in.get('replay-seq', 0)
+    got_out = j_out.get('replay-oseq-hi', 0) << 32 | j_out.get('replay-oseq', 0)
+    c.check('sequence-numbers', got_in == top and got_out == oseq,
+            'inbound SA shows highest seq 0x%x (want 0x%x), outbound SA last '
+            'sent 0x%x (want 0x%x)' % (got_in, top, got_out, oseq))
+    return c.done()
+
+
+def check_esp_out(c, peer, ip, seq, what):
+    """An ESP packet from kipsec: addresses, SPI, sequence number, RFC 4303
+    padding (1, 2, 3, ...), minimal length."""
+    off = esp_offset(ip)
+    spi, lo = struct.unpack('!II', ip[off:off + 8])
+    if ip_version(ip) == 4:
+        src, dst = socket.inet_ntop(socket.AF_INET, ip[12:16]), \
+            socket.inet_ntop(socket.AF_INET, ip[16:20])
+    else:
+        src, dst = socket.inet_ntop(socket.AF_INET6, ip[8:24]), \
+            socket.inet_ntop(socket.AF_INET6, ip[24:40])
+    if not c.check(what + '-header', (src, dst, spi, lo) ==
+                   (peer.oa, peer.ob, SPI_OUT, seq & 0xffffffff),
+                   'ESP %s -> %s spi 0x%x seq 0x%x, want %s -> %s spi 0x%x seq '
+                   '0x%x' % (src, dst, spi, lo, peer.oa, peer.ob, SPI_OUT,
+                             seq & 0xffffffff), [ip]):
+        return
+    try:
+        payload, pad, nh = peer.plain(ip, seq)
+    except BadICV as e:
+        c.fail(what + '-icv', '%s (seq 0x%x)' % (e, seq), [ip])
+        return
+    n = len(pad)
+    c.check(what + '-padding', pad == bytes(range(1, n + 1)) and
+            n < peer.suite.align and (len(payload) + n + 2) % peer.suite.align == 0,
+            'padding %s for %d bytes of payload, want 1, 2, 3, ... to %d-byte '
+            'alignment' % (pad.hex(), len(payload), peer.suite.align), [ip])
+
+
+def cmd_ivcapture(argv):
+    """kt-a sends COUNT datagrams; prints one JSON line per ESP packet."""
+    p = argparse.ArgumentParser(prog='ivcapture')
+    common_args(p)
+    p.add_argument('--count', type=int, default=32)
+    a = p.parse_args(argv)
+    S = load_scapy()
+    peer = make_peer(a)
+    fam = peer.inner if a.mode == 'tunnel' else a.outer
+    c = Case('ivcapture-' + a.suite)
+    wire = Wire()
+    setns(NS_A)
+    tx = socket.socket(socket.AF_INET if fam == 4 else socket.AF_INET6,
+                       socket.SOCK_DGRAM)
+    tx.bind((peer.a, PORT_A_SRC))
+    rows = []
+    for i in range(a.count):
+        data = tag('iv', i, 20 + i)
+        tx.sendto(data, (peer.b, PORT_B))
+        ip = wire.recv_esp(10, SPI_OUT)
+        if ip is None:
+            c.fail('capture', 'kipsec sent no ESP for datagram %d' % i)
+            break
+        off = esp_offset(ip)
+        spi, lo = struct.unpack('!II', ip[off:off + 8])
+        iv = ip[off + 8:off + 8 + peer.suite.iv]
+        try:
+            d = peer.decrypt(ip, lo)
+            ok = S.raw(d[S.UDP].payload) == data
+        except Exception:
+            ok = False
+        if not ok:
+            c.fail('decrypt', 'packet seq %d does not decrypt to datagram %d' %
+                   (lo, i), [ip])
+        rows.append(dict(spi=spi, seq=lo, iv=iv.hex(), ok=ok))
+    for r in rows:
+        sys.stdout.write(json.dumps(r) + '\n')
+    return c.done()
+
+
+def cmd_ivcheck(argv):
+    """No IV repeats across the captures given (files of ivcapture rows)."""
+    c = Case('iv-unique')
+    rows = []
+    for i, path in enumerate(argv):
+        mine = [json.loads(l) for l in open(path) if l.startswith('{')]
+        c.check('capture-%d' % i, mine and all(r['ok'] for r in mine) and
+                [r['seq'] for r in mine] == list(range(1, len(mine) + 1)),
+                'capture %d: %d packets, sequence numbers %s' %
+                (i, len(mine), [r['seq'] for r in mine][:8]))
+        rows += [(i, r) for r in mine]
+    seen = {}
+    for i, r in rows:
+        if r['iv'] in seen:
+            j, q = seen[r['iv']]
+            c.fail('iv', 'IV %s used by install %d seq %d and install %d seq %d'
+                   % (r['iv'], j, q['seq'], i, r['seq']))
+        seen[r['iv']] = (i, r)
+    pairs = {(r['seq'], r['iv']) for _, r in rows}
+    c.check('iv-unique', len(seen) == len(rows) and len(pairs) == len(rows),
+            '%d packets, %d distinct IVs' % (len(rows), len(seen)))
+    out('%d packets from %d installs of one key, %d distinct IVs' %
+        (len(rows), len(argv), len(seen)))
+    return c.done()
+
+
+def cmd_stats(argv):
+    setns(NS_A if not argv else argv[0])
+    out(json.dumps(Genl().stats()))
+    return 0
+
+
+# --- Bad input ---------------------------------------------------------------
+
+class Bad:
+    """Runs bad-input steps against kipsec's inbound SA in kt-a."""
+
+    def __init__(self, a, name, extra_sas=None):
+        self.peer = make_peer(a)
+        self.c = Case(name)
+        self.ok = self_check(self.peer, self.c)
+        if os.environ.get('ORACLE_DEBUG'):
+            out('debug: self_check %.1fs' % (time.monotonic() - self.c.t0))
+        self.wire = Wire()
+        sas = sa_labels(self.peer)
+        sas.update(extra_sas or {})
+        self.cnt = Counters(sas)
+        self.cnt.cross_check(self.c)
+        fam = self.peer.inner if a.mode == 'tunnel' else a.outer
+        self.lis = Listener(fam, '0.0.0.0' if fam == 4 else '::')
+        self.n = 0
+        self.base = 0
+
+    def s(self, n):
+        """Sequence number @n of the current group of steps (0 stays 0)."""
+        return self.base + n if n else 0
+
+    def step(self, what, frames, expect, delivered=(), not_delivered=()):
+        """Sends @frames; @expect: counter deltas; @delivered payloads must
+        arrive, @not_delivered must not."""
+        before = self.cnt.snap()
+        for f in frames:
+            self.wire.send(f)
+        arrived = self.lis.wait(delivered) if delivered else True
+        bad = self.cnt.expect(before, expect)
+        leaked = [d for d in not_delivered if self.lis.has(d)]
+        why = []
+        if bad:
+            why.append('counter deltas: ' + ', '.join(bad))
+        if not arrived:
+            why.append('valid packet not delivered')
+        if leaked:
+            why.append('delivered %d packet(s) that must be dropped' % len(leaked))
+        self.c.check(what, not why, '; '.join(why), frames)
+
+    def udp(self, src=None):
+        """A fresh datagram for the peer's inner addresses: (payload, pkt)."""
+        self.n += 1
+        data = tag(self.c.name, self.n)
+        return data, self.peer.udp(data, src=src)
+
+
+def cmd_bad(argv):
+    """bad CASE[,CASE...] OPTIONS: bad-input cases, one after the other
+    against the same SAs (each case's sequence numbers 10000 above the
+    previous one's)."""
+    p = argparse.ArgumentParser(prog='bad')
+    p.add_argument('cases')
+    common_args(p)
+    p.add_argument('--larval-spi', type=lambda x: int(x, 0))
+    a = p.parse_args(argv)
+    cases = a.cases.split(',')
+    for name in cases:
+        if name not in BAD_CASES:
+            out('FAIL: no bad-input case %r (have %s)' % (name, ', '.join(BAD_CASES)))
+            return 2
+    extra = {}
+    if a.larval_spi:
+        o = OUTER[a.outer]
+        extra['larval'] = (o[1], o[0], a.larval_spi)
+    t0 = time.monotonic()
+    b = Bad(a, 'bad-%s' % a.suite, extra)
+    if os.environ.get('ORACLE_DEBUG'):
+        out('debug: setup %.1fs' % (time.monotonic() - t0))
+    if b.ok:
+        for name in cases:
+            b.c.name = 'bad-%s/%s' % (a.suite, name)
+            BAD_CASES[name](b, a)
+            b.base += 10000
+    return b.c.done()
+
+
+def bad_auth(b, a):
+    """ICV failures: wrong key, flipped ICV/ciphertext/IV bits, a sequence
+    number other than the one the ICV covers; window must not move."""
+    P = b.peer
+    d, pkt = b.udp()
+    wrong = Peer(P.suite.other_keys(), P.mode, P.outer, P.inner, P.esn)
+    b.step('wrong-key', [wrong.encrypt(pkt, b.s(1))], {'in.in-auth': 1},
+           not_delivered=[d])
+    # All with sequence number 2: a packet failing its ICV must not mark
+    # its number as seen.
+    for what, pos in (('flipped-icv-bit', -1),
+                      ('flipped-ciphertext-bit', -P.suite.icv - 3),
+                      ('flipped-iv-bit', None)):
+        d, pkt = b.udp()
+        f = bytearray(P.encrypt(pkt, b.s(2)))
+        if pos is None:
+            pos = esp_offset(f) + 8 + 1
+        f[pos] ^= 0x01
+        b.step(what, [bytes(f)], {'in.in-auth': 1}, not_delivered=[d])
+    # The sequence number field changed: the ICV covers another one; a
+    # forged high number must not move the window either.
+    d, pkt = b.udp()
+    f = bytearray(P.encrypt(pkt, b.s(3)))
+    off = esp_offset(f)
+    f[off + 4:off + 8] = struct.pack('!I', b.s(1000))
+    b.step('forged-sequence-number', [bytes(f)], {'in.in-auth': 1},
+           not_delivered=[d])
+    d, pkt = b.udp()
+    b.step('valid-after-forged', [P.encrypt(pkt, b.s(2))], {'in.pkts': 1},
+           delivered=[d])
+
+
+def bad_replay(b, a):
+    """Replay window 32: duplicates, behind the window, its exact edge."""
+    P = b.peer
+    sent = {}
+
+    def valid(what, seq, expect, ok):
+        d, pkt = b.udp()
+        f = P.encrypt(pkt, b.s(seq))
+        sent[seq] = (d, f)
+        b.step(what, [f], expect, delivered=[d] if ok else [],
+               not_delivered=[] if ok else [d])
+
+    def again(what, seq):
+        d, f = sent[seq]
+        before = len([g for g in b.lis.got if g[0] == d])
+        b.step(what, [f], {'in.in-replay': 1})
+        b.lis.poll(0.2)
+        now = len([g for g in b.lis.got if g[0] == d])
+        b.c.check(what + '-not-delivered', now == before,
+                  'a replayed packet was delivered again', [f])
+
+    valid('seq-1', 1, {'in.pkts': 1}, True)
+    again('replay-seq-1', 1)
+    valid('seq-100', 100, {'in.pkts': 1}, True)
+    valid('seq-50-behind-window', 50, {'in.in-replay': 1}, False)
+    valid('seq-69-last-in-window', 69, {'in.pkts': 1}, True)
+    valid('seq-68-first-behind-window', 68, {'in.in-replay': 1}, False)
+    again('replay-seq-69', 69)
+    again('replay-seq-100', 100)
+    valid('seq-0', 0, {'in.in-replay': 1}, False)
+    valid('seq-101', 101, {'in.pkts': 1}, True)
+
+
+def bad_truncated(b, a):
+    """ESP cut short: kipsec must count it malformed."""
+    P = b.peer
+    d, pkt = b.udp()
+    full = P.encrypt(pkt, b.s(1))
+    off = esp_offset(full)
+    S = load_scapy()
+
+    def cut(n):
+        """@full with its ESP cut to @n bytes (IP lengths fixed)."""
+        ip = (S.IP if ip_version(full) == 4 else S.IPv6)(full[:off])
+        return S.raw(fix_lengths(ip / S.Raw(full[off:off + n])))
+
+    hdr_iv = 8 + P.suite.iv
+    b.step('header-only', [cut(8)], {'in.in-malformed': 1}, not_delivered=[d])
+    b.step('shorter-than-iv', [cut(8 + P.suite.iv // 2)], {'in.in-malformed': 1},
+           not_delivered=[d])
+    b.step('shorter-than-icv', [cut(hdr_iv + P.suite.icv - 1)],
+           {'in.in-malformed': 1}, not_delivered=[d])
+    b.step('trailer-missing', [cut(hdr_iv + P.suite.icv + 1)],
+           {'in.in-malformed': 1}, not_delivered=[d])
+    # One byte short: the ICV no longer verifies; block ciphers see a
+    # ciphertext that is not a whole number of blocks.
+    expect = ({'in.in-malformed': 1} if P.suite.align > 4 else
+              [{'in.in-auth': 1}, {'in.in-malformed': 1}])
+    b.step('one-byte-short', [cut(len(full) - off - 1)], expect,
+           not_delivered=[d])
+    b.step('valid-after-truncated', [full], {'in.pkts': 1}, delivered=[d])
+
+
+def bad_padding(b, a):
+    """Valid ICV, invalid RFC 4303 padding; dummy packets; long padding."""
+    P = b.peer
+    al = P.suite.align
+    d, pkt = b.udp()
+    _, data, nh = P.split(pkt)
+    plen = len(data)
+    n = -(plen + 2) % al
+    n = n if n >= 3 else n + al		# at least 3 pad bytes, still aligned
+    pad = bytearray(range(1, n + 1))
+    pad[-1] = 0
+    b.step('last-pad-byte-wrong',
+           [P.manual(pkt, b.s(1), trailer=bytes(pad) + bytes([n, nh]))],
+           {'in.in-padding': 1}, not_delivered=[d])
+    d, pkt = b.udp()
+    pad = bytearray(range(1, n + 1))
+    pad[0] = 0xff
+    b.step('first-pad-byte-wrong',
+           [P.manual(pkt, b.s(2), trailer=bytes(pad) + bytes([n, nh]))],
+           {'in.in-padding': 1}, not_delivered=[d])
+    d, pkt = b.udp()
+    n = -(plen + 2) % al
+    b.step('pad-length-beyond-payload',
+           [P.manual(pkt, b.s(3), trailer=bytes(range(1, n + 1)) + bytes([250, nh]))],
+           {'in.in-padding': 1}, not_delivered=[d])
+    d, pkt = b.udp()
+    b.step('long-valid-padding',
+           [P.manual(pkt, b.s(4), trailer=P.suite.trailer(plen, nh, extra=8 * al))],
+           {'in.pkts': 1}, delivered=[d])
+    # RFC 4303 2.6: next header 59 is a dummy packet, dropped (not an error).
+    d, pkt = b.udp()
+    b.step('dummy-packet-nh-59', [P.manual(pkt, b.s(5), nh=59)],
+           {'in.in-tfc': 1, 'in.pkts': None}, not_delivered=[d])
+    if P.mode == 'tunnel':
+        # RFC 4303 2.7: TFC padding after the inner packet is removed.
+        d, pkt = b.udp()
+        b.step('tfc-padding-after-inner-packet',
+               [P.manual(pkt, b.s(6), tfc=bytes(range(100)))], {'in.pkts': 1},
+               delivered=[d])
+    d, pkt = b.udp()
+    b.step('valid-after-bad-padding', [P.encrypt(pkt, b.s(7))], {'in.pkts': 1},
+           delivered=[d])
+
+
+def bad_cleartext(b, a):
+    """Cleartext where the "in" policy requires ESP."""
+    S = load_scapy()
+    P = b.peer
+    d, pkt = b.udp()
+    b.step('cleartext-udp', [S.raw(pkt)], {'ns.in-policy': 1}, not_delivered=[d])
+    ping = P.inner_ip() / (S.ICMP(type=8, id=7, seq=1) if P.outer == 4 else
+                           S.ICMPv6EchoRequest(id=7, seq=1)) / S.Raw(b'clear')
+    b.wire.drain()
+    b.step('cleartext-icmp-echo', [S.raw(ping)], {'ns.in-policy': 1})
+    # An answer would go to the peer (through the out SA or not).
+    ip, end = True, time.monotonic() + 1
+    while ip is not None:
+        ip = b.wire.recv_ip(max(0, end - time.monotonic()))
+        if ip is not None and dst_addr(ip) == P.b:
+            break
+    b.c.check('cleartext-icmp-not-answered', ip is None,
+              'kt-a answered a cleartext echo request it should have dropped',
+              [ip] if ip else [])
+    d, pkt = b.udp()
+    b.step('esp-still-delivered', [P.encrypt(pkt, b.s(1))], {'in.pkts': 1},
+           delivered=[d])
+
+
+def bad_tunnel_selector(b, a):
+    """Tunnel mode: a valid packet whose inner source is outside the SA's
+    selector and every "in" policy: dropped as a selector mismatch."""
+    P = b.peer
+    out_src = '10.9.0.66' if P.inner == 4 else 'fd09::66'
+    d, pkt = b.udp(src=out_src)
+    b.step('inner-source-outside-selector', [P.encrypt(pkt, b.s(1))],
+           {'in.in-selector': 1, 'ns.in-selector': 1}, not_delivered=[d])
+    d, pkt = b.udp()
+    b.step('inner-source-inside', [P.encrypt(pkt, b.s(2))], {'in.pkts': 1},
+           delivered=[d])
+
+
+def bad_tunnel_policy(b, a):
+    """Tunnel mode, SA without selector: inner source outside every "in"
+    policy: dropped as a policy violation."""
+    P = b.peer
+    out_src = '10.9.0.66' if P.inner == 4 else 'fd09::66'
+    d, pkt = b.udp(src=out_src)
+    b.step('inner-source-outside-policies', [P.encrypt(pkt, b.s(1))],
+           {'in.in-policy': 1, 'ns.in-policy': 1}, not_delivered=[d])
+    d, pkt = b.udp()
+    b.step('inner-source-inside', [P.encrypt(pkt, b.s(2))], {'in.pkts': 1},
+           delivered=[d])
+
+
+def bad_unknown_spi(b, a):
+    """ESP for SAs kipsec does not have: left to the stack, counted as
+    pass-through, never a drop."""
+    S = load_scapy()
+    P = b.peer
+    for what, fam, spi in (('unknown-spi-ipv4', 4, 0xdeadbeef),
+                           ('unknown-spi-ipv6', 6, 0xdeadbeef),
+                           ('known-spi-other-daddr', 6, SPI_IN)):
+        oa, ob = OUTER[fam]
+        ip = S.IP(src=ob, dst=oa) if fam == 4 else S.IPv6(src=ob, dst=oa)
+        other = S.SecurityAssociation(S.ESP, spi=spi, crypt_algo=P.suite.crypt,
+                                      crypt_key=P.suite.ekey,
+                                      auth_algo=P.suite.auth,
+                                      auth_key=P.suite.akey or None)
+        data = tag(b.c.name + what, 0)
+        f = S.raw(other.encrypt(ip / S.UDP(sport=PORT_B, dport=PORT_A) / S.Raw(data)))
+        # The stack may answer (ICMP protocol unreachable), through the
+        # out SA: out.pkts may move.
+        b.step(what, [f], {'ns.passthrough': 1, 'out.pkts': None},
+               not_delivered=[data])
+    d, pkt = b.udp()
+    b.step('known-spi-delivered', [P.encrypt(pkt, b.s(1))], {'in.pkts': 1},
+           delivered=[d])
+
+
+def bad_larval(b, a):
+    """ESP for an SPI reserved by allocspi but not completed yet."""
+    S = load_scapy()
+    P = b.peer
+    oa, ob = OUTER[P.outer]
+    other = S.SecurityAssociation(S.ESP, spi=a.larval_spi, crypt_algo=P.suite.crypt,
+                                  crypt_key=P.suite.ekey, auth_algo=P.suite.auth,
+                                  auth_key=P.suite.akey or None)
+    d, pkt = b.udp()
+    f = S.raw(other.encrypt(pkt))
+    b.step('larval-sa', [f], {'larval.in-larval': 1, 'ns.in-larval': 1},
+           not_delivered=[d])
+
+
+def bad_short_spi(b, a):
+    """An ESP payload too short to hold an SPI: truncated ESP, dropped
+    and counted as malformed in the netns (there is no SA to count it)."""
+    S = load_scapy()
+    P = b.peer
+    oa, ob = OUTER[P.outer]
+    for n in (0, 3):
+        ip = S.IP(src=ob, dst=oa, proto=50) if P.outer == 4 else \
+            S.IPv6(src=ob, dst=oa, nh=50)
+        f = S.raw(ip / S.Raw(b'\x00\x00\x20\x02'[:n]))
+        b.step('esp-of-%d-bytes' % n, [f], {'ns.in-malformed': 1})
+
+
+BAD_CASES = {
+    'auth': bad_auth,
+    'replay': bad_replay,
+    'truncated': bad_truncated,
+    'padding': bad_padding,
+    'cleartext': bad_cleartext,
+    'tunnel-selector': bad_tunnel_selector,
+    'tunnel-policy': bad_tunnel_policy,
+    'unknown-spi': bad_unknown_spi,
+    'larval': bad_larval,
+    'short-spi': bad_short_spi,
+}
+
+
+def cmd_selftest(argv):
+    """The builders against scapy and each other, without any network."""
+    c = Case('selftest')
+    S = load_scapy()
+    for name, spec in SUITES.items():
+        for esn in (False, True):
+            for mode, outer, inner in (('transport', 4, 4), ('transport', 6, 6),
+                                       ('tunnel', 4, 6), ('tunnel', 6, 4)):
+                ek = os.urandom(spec['ekey']).hex()
+                ak = os.urandom(spec['akey']).hex() if spec['akey'] else None
+                suite = Suite(name, ek, ak)
+                peer = Peer(suite, mode, outer, inner, esn)
+                kip = Peer(suite, mode, outer, inner, esn, mirror=True)
+                what = '%s-%s-%d-%d%s' % (name, mode, outer, inner,
+                                           '-esn' if esn else '')
+                if not self_check(peer, c) or not self_check(kip, c):
+                    continue
+                seq = (3 << 32 | 9) if esn else 9
+                data = b'hello ' * 7
+                # What the peer sends, read back by hand as kipsec would.
+                f = peer.encrypt(peer.udp(data), seq)
+                pl, pad, nh = kip.plain(f, seq)
+                ok1 = data in pl and pad == bytes(range(1, len(pad) + 1))
+                # What kipsec would send (built by hand), read by scapy.
+                g = kip.manual(kip.udp(data, sport=PORT_A_SRC, dport=PORT_B), seq)
+                try:
+                    dd = peer.decrypt(g, seq)
+                    ok2 = S.raw(dd[S.UDP].payload) == data and \
+                        (dd.src, dd.dst) == (peer.a, peer.b)
+                except Exception as e:
+                    ok2 = False
+                    out('    %s: %r' % (what, e))
+                bad_hi = not esn
+                if esn:
+                    try:
+                        peer.decrypt(g, seq + (1 << 32))
+                    except Exception:
+                        bad_hi = True
+                c.check(what, ok1 and ok2 and bad_hi,
+                        'hand-read %s, scapy-read %s, wrong ESN high half '
+                        'rejected %s' % (ok1, ok2, bad_hi))
+    return c.done()
+
+
+COMMANDS = {
+    'roundtrip': cmd_roundtrip,
+    'bad': cmd_bad,
+    'ivcapture': cmd_ivcapture,
+    'ivcheck': cmd_ivcheck,
+    'stats': cmd_stats,
+    'selftest': cmd_selftest,
+}
+
+
+def dispatch(argv):
+    if not argv or argv[0] not in COMMANDS:
+        out('FAIL: esporacle: unknown command %r (have %s)' %
+            (argv[:1], ', '.join(COMMANDS)))
+        return 2
+    return COMMANDS[argv[0]](argv[1:])
+
+
+# --- Server ------------------------------------------------------------------
+
+class CaseTimeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise CaseTimeout()
+
+
+def serve_one(d, rid, done):
+    """In a forked child: runs request @rid (files d/q.RID.*), output to
+    q.RID.out, "RID STATUS" written to the FIFO @done."""
+    rc = 1
+    q = os.path.join(d, 'q.' + rid)
+    argv = []
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        fd = os.open(q + '.out', os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
+        sys.stdout = os.fdopen(1, 'w', buffering=1)
+        sys.stderr = sys.stdout
+        with open(q + '.argv', 'rb') as f:
+            argv = [x.decode() for x in f.read().split(b'\0')[:-1]]
+        env = {}
+        for k in ('cwd', 'path', 'timeout', 'debug', 't0'):
+            with open(q + '.' + k) as f:
+                env[k] = f.read().strip()
+        os.chdir(env['cwd'])
+        os.environ['PATH'] = env['path']
+        if env['debug']:
+            os.environ['ORACLE_DEBUG'] = env['debug']
+            out('debug: child started %.2fs after the request' %
+                (time.time() - float(env['t0'])))
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.alarm(max(30, int(env['timeout'])))
+        rc = dispatch(argv)
+        if env['debug']:
+            out('debug: child done %.2fs after the request' %
+                (time.time() - float(env['t0'])))
+    except CaseTimeout:
+        out('FAIL: esporacle: %s timed out' % ' '.join(argv[:2]))
+        rc = 124
+    except SystemExit as e:
+        rc = e.code if isinstance(e.code, int) else 1
+    except BaseException:
+        out('FAIL: esporacle: %s' % traceback.format_exc().strip().splitlines()[-1])
+        traceback.print_exc(file=sys.stdout)
+        rc = 1
+    finally:
+        signal.alarm(0)
+        try:
+            sys.stdout.flush()
+            os.write(done, b'%s %d\n' % (rid.encode(), rc))
+        except OSError:
+            pass
+        os._exit(0)
+
+
+def serve(d, idle):
+    """Serves requests (see tests/lib/esporacle.sh) until idle for @idle s."""
+    import gc
+    load_scapy()
+    # Children must not copy-on-write the whole heap by collecting it.
+    gc.collect()
+    gc.freeze()
+    for name in ('req', 'done'):
+        if not os.path.exists(os.path.join(d, name)):
+            os.mkfifo(os.path.join(d, name))
+    req = os.open(os.path.join(d, 'req'), os.O_RDWR)
+    done = os.open(os.path.join(d, 'done'), os.O_RDWR)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    with open(os.path.join(d, 'ready.tmp'), 'w') as f:
+        f.write('%d\n' % os.getpid())
+    os.rename(os.path.join(d, 'ready.tmp'), os.path.join(d, 'ready'))
+    buf, last = b'', None
+    while True:
+        r, _, _ = select.select([req], [], [], idle)
+        if not r:
+            break
+        buf += os.read(req, 4096)
+        while b'\n' in buf:
+            line, buf = buf.split(b'\n', 1)
+            rid = line.decode().strip()
+            if not rid:
+                continue
+            # Requests come one at a time: the previous one's files go.
+            if last:
+                for f in os.listdir(d):
+                    if f.startswith('q.%s.' % last):
+                        os.unlink(os.path.join(d, f))
+            last = rid
+            if os.fork() == 0:
+                os.close(req)
+                serve_one(d, rid, done)
+    os.unlink(os.path.join(d, 'ready'))
+    return 0
+
+
+def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == 'serve':
+        idle = float(sys.argv[3]) if len(sys.argv) > 3 else 900
+        return serve(sys.argv[2], idle)
+    if len(sys.argv) >= 2 and sys.argv[1] == 'run':
+        return dispatch(sys.argv[2:])
+    if len(sys.argv) >= 2 and sys.argv[1] == 'selftest':
+        return cmd_selftest(sys.argv[2:])
+    out(__doc__)
+    return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,181 @@
+# Shared by tests/vm/oracle.sh and tests/vm/badinput.sh (sourced after
+# tests/vm/lib.sh): kipsec in kt-a against an independent ESP peer, scapy,
+# which tests/lib/esporacle.py runs on kt-b's end of the veth.
+#
+# The helper imports scapy once per VM boot (tens of seconds under TCG) and
+# then serves every test: "oracle CMD ARGS..." hands it one command through
+# a FIFO and prints what the command printed; its status is the command's.
+
+ORACLE_PY=/usr/bin/python3
+ORACLE_SCRIPT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/esporacle.py
+ORACLE_DIR=/tmp/kipsec-esporacle
+# Protocol: the client writes q.ID.{argv,cwd,path,timeout,debug,t0} and
+# the line ID to the FIFO "req"; a child of the helper runs the command
+# with its output in q.ID.out and writes "ID STATUS" to the FIFO "done".
+
+oracle_alive() {
+	local pid
+	[[ -r $ORACLE_DIR/ready ]] && read -r pid <"$ORACLE_DIR/ready" &&
+		kill -0 "$pid" 2>/dev/null
+}
+
+# Starts the helper unless it runs already; waits until scapy is loaded.
+oracle_start() {
+	local pid start=$SECONDS
+	oracle_alive && return 0
+	rm -rf "$ORACLE_DIR"
+	mkdir -p "$ORACLE_DIR"
+	setsid "$ORACLE_PY" "$ORACLE_SCRIPT" serve "$ORACLE_DIR" \
+		</dev/null >"$ORACLE_DIR/server.log" 2>&1 &
+	pid=$!
+	while ((SECONDS - start < 180)); do
+		[[ -e $ORACLE_DIR/ready ]] && return 0
+		kill -0 "$pid" 2>/dev/null ||
+			fail "esporacle helper died: $(tail -n 3 "$ORACLE_DIR/server.log" | tr '\n' ' ')"
+		sleep 0.2
+	done
+	fail "esporacle helper not ready after 180 s"
+}
+
+# oracle CMD ARGS...: runs one helper command (see esporacle.py) and
+# prints its output; its status is the command's. Spawns no process: each
+# costs most of a second under TCG.
+oracle() {
+	local id q rc= line fd start=$SECONDS lines=()
+	oracle_start
+	id=$BASHPID-$RANDOM$RANDOM
+	q=$ORACLE_DIR/q.$id
+	printf '%s\0' "$@" >"$q.argv"
+	printf '%s\n' "$PWD" >"$q.cwd"
+	printf '%s\n' "$PATH" >"$q.path"
+	echo "$((${KIPSEC_TEST_TIMEOUT:-240} - 20))" >"$q.timeout"
+	echo "${ORACLE_DEBUG:-}" >"$q.debug"
+	echo "$EPOCHREALTIME" >"$q.t0"
+	exec {fd}<>"$ORACLE_DIR/done"
+	echo "$id" >"$ORACLE_DIR/req"
+	while ((SECONDS - start < 600)); do
+		if read -r -t 2 line <&"$fd"; then
+			[[ $line == "$id "* ]] && rc=${line#* } && break
+		else
+			oracle_alive || break
+		fi
+	done
+	exec {fd}<&-
+	if [[ -e $q.out ]]; then
+		mapfile -t lines <"$q.out"
+		((${#lines[@]} == 0)) || printf '%s\n' "${lines[@]}"
+	fi
+	[[ -n $rc ]] || fail "esporacle helper gave no result for: $*"
+	return "$rc"
+}
+
+# randkey VAR N: N random bytes as 0x-hex in VAR (no process spawned:
+# they cost most of a second each under TCG).
+randkey() {
+	local -n _k=$1
+	local h n=$2
+	if [[ -z ${SRANDOM:-} ]]; then
+		_k=$(hexkey "$n")
+		return
+	fi
+	_k=0x
+	while ((n > 0)); do
+		printf -v h '%08x' "$SRANDOM"
+		_k+=$h
+		n=$((n - 4))
+	done
+	_k=${_k:0:$((2 + 2 * $2))}
+}
+
+# use_suite SUITE: fresh keys for SUITE; sets ALGO (kipsec's algorithm
+# words) and ORACLE_KEYS (the helper's options for the same suite/keys).
+use_suite() {
+	local ek ak=
+	case $1 in
+	gcm)
+		randkey ek 20
+		ALGO=(aead 'rfc4106(gcm(aes))' "$ek" 128) ;;
+	chacha)
+		randkey ek 36
+		ALGO=(aead 'rfc7539esp(chacha20,poly1305)' "$ek" 128) ;;
+	cbc-sha256)
+		randkey ek 16
+		randkey ak 32
+		ALGO=(enc 'cbc(aes)' "$ek" auth-trunc 'hmac(sha256)' "$ak" 128) ;;
+	ctr-sha1)
+		randkey ek 20
+		randkey ak 20
+		ALGO=(enc 'rfc3686(ctr(aes))' "$ek" auth 'hmac(sha1)' "$ak") ;;
+	*) fail "use_suite: unknown suite $1" ;;
+	esac
+	ORACLE_KEYS=(--suite "$1" --ekey "$ek")
+	[[ -z $ak ]] || ORACLE_KEYS+=(--akey "$ak")
+}
+
+# peer_hosts: kt-a (10.0.0.1, fd00::1 on va) and kt-b, joined by the veth
+# va/vb as tests/vm/lib.sh's two_hosts, except that kt-b is a bare wire
+# for the helper: no addresses (its stack never answers what it captures),
+# and kt-a knows its MAC statically (no neighbour discovery through
+# kipsec's policies). Few processes: each costs most of a second.
+PEER_MAC_A=02:6b:74:00:00:0a
+PEER_MAC_B=02:6b:74:00:00:0b
+peer_hosts() {
+	ip -b - <<-EOF
+	netns add kt-a
+	netns add kt-b
+	link add va address $PEER_MAC_A netns kt-a type veth peer name vb address $PEER_MAC_B netns kt-b
+	EOF
+	ip -n kt-b -b - <<-EOF
+	link set lo up
+	link set vb addrgenmode none
+	link set vb up
+	EOF
+	ip -n kt-a -b - <<-EOF
+	link set lo up
+	addr add 10.0.0.1/24 dev va
+	addr add fd00::1/64 dev va nodad
+	link set va up
+	neigh replace 10.0.0.2 lladdr $PEER_MAC_B dev va nud permanent
+	neigh replace fd00::2 lladdr $PEER_MAC_B dev va nud permanent
+	EOF
+}
+
+# kipsec_side MODE INNER OUTER [WORD...]: kipsec in kt-a protects its
+# traffic with the peer: SA 0x1001 out (A->B), 0x2002 in (B->A), $ALGO and
+# WORDs on both, plus IN_WORDS / OUT_WORDS on one, and the policies. In
+# tunnel mode the inner addresses are 10.9.0.1/fd09::1 on kt-a's lo and
+# 10.9.0.2/fd09::2 behind the peer. Sets ORACLE_MODE (the helper's options).
+kipsec_side() {
+	local mode=$1 inner=$2 outer=$3 a b oa=10.0.0.1 ob=10.0.0.2 p=32
+	shift 3
+	[[ $outer == 6 ]] && oa=fd00::1 ob=fd00::2
+	a=$oa b=$ob
+	if [[ $mode == tunnel ]]; then
+		a=10.9.0.1 b=10.9.0.2
+		[[ $inner == 6 ]] && a=fd09::1 b=fd09::2 p=128
+		ip -n kt-a -b - <<-EOF
+		addr add $a/$p dev lo
+		route add $b/$p dev va
+		EOF
+	fi
+	[[ $inner != "$outer" ]] && set -- "$@" flag af-unspec
+	kipsec -n kt-a state add src "$oa" dst "$ob" proto esp spi 0x1001 \
+		reqid 1 mode "$mode" "${ALGO[@]}" "$@" "${OUT_WORDS[@]}"
+	kipsec -n kt-a state add src "$ob" dst "$oa" proto esp spi 0x2002 \
+		reqid 1 mode "$mode" "${ALGO[@]}" "$@" "${IN_WORDS[@]}"
+	if [[ $mode == tunnel ]]; then
+		kipsec -n kt-a policy add src "$a" dst "$b" dir out \
+			tmpl src "$oa" dst "$ob" proto esp reqid 1 mode tunnel
+		kipsec -n kt-a policy add src "$b" dst "$a" dir in \
+			tmpl src "$ob" dst "$oa" proto esp reqid 1 mode tunnel
+	else
+		kipsec -n kt-a policy add src "$a" dst "$b" dir out \
+			tmpl proto esp reqid 1 mode transport
+		kipsec -n kt-a policy add src "$b" dst "$a" dir in \
+			tmpl proto esp reqid 1 mode transport
+	fi
+	ORACLE_MODE=(--mode "$mode" --inner "$inner" --outer "$outer")
+}
+
+IN_WORDS=()
+OUT_WORDS=()
