@@ -234,15 +234,40 @@ iop_capture_start() {
 	fail "tcpdump did not start"
 }
 
-# iop_capture_stop DIR: stops tcpdump; DIR/tcpdump.err has its statistics.
+# iop_capture_stats FILE: tcpdump's last statistics in FILE (it prints
+# them on SIGUSR1 and when it exits) into iop_cap=(captured received
+# dropped); 0 if it printed none yet.
+iop_capture_stats() {
+	local line
+	iop_cap=(-1 0 0)
+	# SIGUSR1: "tcpdump: N packets captured, N packets received by
+	# filter, N packets dropped by kernel"; at exit, one a line.
+	while IFS= read -r line; do
+		[[ $line =~ ([0-9]+)\ packets?\ captured ]] && iop_cap[0]=${BASH_REMATCH[1]}
+		[[ $line =~ ([0-9]+)\ packets?\ received\ by\ filter ]] && iop_cap[1]=${BASH_REMATCH[1]}
+		[[ $line =~ ([0-9]+)\ packets?\ dropped\ by\ kernel ]] && iop_cap[2]=${BASH_REMATCH[1]}
+	done <"$1"
+	return 0
+}
+
+# iop_capture_stop DIR: stops tcpdump once it has written every packet it
+# received: on SIGINT it would drop what it has not read yet (under TCG it
+# lags behind); DIR/tcpdump.err has its statistics.
 iop_capture_stop() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		kill -USR1 "$iop_tcpdump"
+		iop_nap 0.1
+		iop_capture_stats "$1/tcpdump.err"
+		((iop_cap[0] >= 0 && iop_cap[0] == iop_cap[1])) && break
+		iop_nap 0.2
+	done
 	kill -INT "$iop_tcpdump"
 	wait "$iop_tcpdump" || :
-	local e
-	e=$(<"$1/tcpdump.err")
-	[[ $e =~ ([0-9]+)\ packets?\ dropped\ by\ kernel ]] ||
-		fail "tcpdump statistics missing: $e"
-	((BASH_REMATCH[1] == 0)) || fail "tcpdump dropped ${BASH_REMATCH[1]} packets"
+	iop_capture_stats "$1/tcpdump.err"
+	((iop_cap[0] >= 0)) || fail "tcpdump statistics missing: $(<"$1/tcpdump.err")"
+	((iop_cap[2] == 0 && iop_cap[0] == iop_cap[1])) ||
+		iop_problem "the capture is incomplete: tcpdump captured ${iop_cap[0]} of ${iop_cap[1]} packets, the kernel dropped ${iop_cap[2]}"
 }
 
 # iop_sa_pair NS TOOL SPI_OUT SPI_IN LOCAL REMOTE MODE OUTER_L OUTER_R
