@@ -5,6 +5,7 @@
 #include <linux/skbuff.h>
 
 struct kipsec_sa;
+struct netlink_ext_ack;
 
 /*
  * Completion of a transform, sync or async alike. @err is 0 or the reason
@@ -50,5 +51,21 @@ void kipsec_esp_output(struct kipsec_sa *sa, struct sk_buff *skb,
 		       u8 nexthdr, kipsec_done_t done);
 void kipsec_esp_input(struct kipsec_sa *sa, struct sk_buff *skb,
 		      kipsec_done_t done);
+
+/* AH (ah.c) */
+int kipsec_ah_init_sa(struct kipsec_sa *sa, struct netlink_ext_ack *extack);
+void kipsec_ah_output(struct kipsec_sa *sa, struct sk_buff *skb,
+		      u8 nexthdr, kipsec_done_t done);
+void kipsec_ah_input(struct kipsec_sa *sa, struct sk_buff *skb,
+		     kipsec_done_t done);
+
+/*
+ * Output (output.c): puts the IP header in front of a protected packet
+ * whose data starts at the ESP or AH header (the outer header in tunnel
+ * mode, the original one moved back in transport mode), with its lengths
+ * set; returns its length. Called by AH before hashing, otherwise once
+ * ESP is done.
+ */
+unsigned int kipsec_output_headers(struct sk_buff *skb);
 
 #endif /* _KIPSEC_DATAPATH_H */

@@ -14,6 +14,7 @@
  * has to be moved for ESN. The IV follows in the packet and is part of
  * the associated data (assoclen covers it), as these transforms require.
  */
+#include "alg.h"
 #include "datapath.h"
 #include "sa.h"
 
@@ -50,21 +51,6 @@ static const struct esp_suite esp_ciphers[] = {
 	{ "ecb(cipher_null)", 0, KIPSEC_IV_NONE, 1, 0 },
 };
 
-struct esp_auth {
-	const char *name;
-	u16 icv_default;	/* bits, XFRM's default truncation */
-	u16 icv_full;
-};
-
-static const struct esp_auth esp_auths[] = {
-	{ "hmac(sha1)", 96, 160 },
-	{ "hmac(sha256)", 96, 256 },
-	{ "hmac(sha384)", 192, 384 },
-	{ "hmac(sha512)", 256, 512 },
-	{ "xcbc(aes)", 96, 128 },
-	{ "cmac(aes)", 96, 128 },
-};
-
 static const struct esp_suite *find_suite(const struct esp_suite *s,
 					  size_t n, const char *name)
 {
@@ -73,16 +59,6 @@ static const struct esp_suite *find_suite(const struct esp_suite *s,
 	for (i = 0; i < n; i++)
 		if (!strcmp(s[i].name, name))
 			return &s[i];
-	return NULL;
-}
-
-static const struct esp_auth *find_auth(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(esp_auths); i++)
-		if (!strcmp(esp_auths[i].name, name))
-			return &esp_auths[i];
 	return NULL;
 }
 
@@ -147,7 +123,6 @@ static int esp_init_authenc(struct kipsec_sa *sa,
 	struct crypto_authenc_key_param *param;
 	char name[CRYPTO_MAX_ALG_NAME];
 	const struct esp_suite *s;
-	const struct esp_auth *a;
 	unsigned int keylen;
 	struct rtattr *rta;
 	u32 icv_bits;
@@ -164,17 +139,9 @@ static int esp_init_authenc(struct kipsec_sa *sa,
 		NL_SET_ERR_MSG(extack, "unsupported encryption algorithm");
 		return -EOPNOTSUPP;
 	}
-	a = find_auth(auth->name);
-	if (!a) {
-		NL_SET_ERR_MSG(extack, "unsupported integrity algorithm");
-		return -EOPNOTSUPP;
-	}
-	icv_bits = auth->icv_bits ?: a->icv_default;
-	if (icv_bits % 8 || icv_bits < 64 || icv_bits > a->icv_full) {
-		NL_SET_ERR_MSG(extack,
-			       "ICV length not valid for this integrity algorithm");
-		return -EINVAL;
-	}
+	ret = kipsec_auth_lookup(auth, &icv_bits, extack);
+	if (ret)
+		return ret;
 	if (enc->key_len < s->saltlen) {
 		NL_SET_ERR_MSG(extack,
 			       "key length not valid for this cipher (key and 4-byte nonce)");

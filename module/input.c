@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Inbound. At LOCAL_IN, ESP for an SA kipsec knows is taken over (ESP it
- * does not know is left to the stack and counted as pass-through),
- * decrypted, decapsulated, checked against its SA's selector and the
+ * Inbound. At LOCAL_IN, ESP or AH for an SA kipsec knows is taken over
+ * (ESP or AH it does not know is left to the stack and counted as
+ * pass-through), decrypted or verified, decapsulated, checked against its SA's selector and the
  * "in" or "fwd" policy that covers it, and handed back to the stack as a
  * received packet through a per-CPU NAPI context (so it gets GRO and
  * passes PRE_ROUTING, conntrack and INPUT or FORWARD like any packet).
@@ -303,23 +303,27 @@ drop:
 }
 
 /*
- * Where the ESP header of a packet at LOCAL_IN starts (from the network
- * header), or -1 if it carries no ESP; *@nhoff is where the byte naming
- * ESP is, which transport mode rewrites after decryption.
+ * Where the ESP or AH header of a packet at LOCAL_IN starts (from the
+ * network header), or -1 if it carries neither; *@proto says which, and
+ * *@nhoff is where the byte naming it is, which transport mode rewrites
+ * once the packet is verified.
  */
-static int esp_offset4(struct sk_buff *skb, int *nhoff)
+static int ipsec_offset4(struct sk_buff *skb, int *nhoff, u8 *proto)
 {
 	*nhoff = offsetof(struct iphdr, protocol);
-	return ip_hdr(skb)->protocol == IPPROTO_ESP ? ip_hdrlen(skb) : -1;
+	*proto = ip_hdr(skb)->protocol;
+	return *proto == IPPROTO_ESP || *proto == IPPROTO_AH ?
+	       ip_hdrlen(skb) : -1;
 }
 
-static int esp_offset6(struct sk_buff *skb, int *nhoff)
+static int ipsec_offset6(struct sk_buff *skb, int *nhoff, u8 *proto)
 {
 	int off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
 	int prev = skb_network_offset(skb) + offsetof(struct ipv6hdr, nexthdr);
 	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
 
-	while (ipv6_ext_hdr(nexthdr) && nexthdr != NEXTHDR_NONE) {
+	while (ipv6_ext_hdr(nexthdr) && nexthdr != NEXTHDR_NONE &&
+	       nexthdr != NEXTHDR_AUTH) {
 		struct ipv6_opt_hdr _h;
 		const struct ipv6_opt_hdr *h;
 
@@ -328,37 +332,39 @@ static int esp_offset6(struct sk_buff *skb, int *nhoff)
 		if (!h || nexthdr == NEXTHDR_FRAGMENT)
 			return -1;
 		prev = off;
-		off += nexthdr == NEXTHDR_AUTH ? ipv6_authlen(h) : ipv6_optlen(h);
+		off += ipv6_optlen(h);
 		nexthdr = h->nexthdr;
 	}
 	*nhoff = prev - skb_network_offset(skb);
-	return nexthdr == IPPROTO_ESP ? off - skb_network_offset(skb) : -1;
+	*proto = nexthdr;
+	return nexthdr == IPPROTO_ESP || nexthdr == IPPROTO_AH ?
+	       off - skb_network_offset(skb) : -1;
 }
 
-static unsigned int input_esp(struct kipsec_net *kn, struct sk_buff *skb,
-			      u16 family, int hlen, int nhoff)
+static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
+				u16 family, int hlen, int nhoff, u8 proto)
 {
+	/* ESP names its SPI first, AH after 4 bytes. */
+	unsigned int off = skb_network_offset(skb) + hlen;
+	unsigned int spioff = off + (proto == IPPROTO_AH ? 4 : 0);
 	struct kipsec_skb_cb *cb;
 	union kipsec_addr daddr;
 	struct kipsec_sa *sa;
-	__be32 spi, _spi;
-	const __be32 *p;
+	__be32 spi;
 
-	p = skb_header_pointer(skb, skb_network_offset(skb) + hlen,
-			       sizeof(_spi), &_spi);
-	if (!p) {
-		/* Too short to name an SPI: nobody's ESP. */
+	if (!pskb_may_pull(skb, spioff + sizeof(spi))) {
+		/* Too short to name an SPI: nobody's ESP or AH. */
 		kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_MALFORMED);
 		return NF_DROP;
 	}
-	spi = *p;
+	spi = *(__be32 *)(skb->data + spioff);
 	if (family == AF_INET)
 		daddr.a4 = ip_hdr(skb)->daddr;
 	else
 		daddr.a6 = ipv6_hdr(skb)->daddr;
-	sa = kipsec_sa_lookup(kn, family, &daddr, spi, IPPROTO_ESP);
+	sa = kipsec_sa_lookup(kn, family, &daddr, spi, proto);
 	if (!sa) {
-		/* Not ours: the kernel's own ESP (or nobody) may have it. */
+		/* Not ours: the kernel's own ESP or AH (or nobody) may have it. */
 		kipsec_stats_inc(kn->stats, KIPSEC_STAT_PASSTHROUGH);
 		return NF_ACCEPT;
 	}
@@ -368,7 +374,7 @@ static unsigned int input_esp(struct kipsec_net *kn, struct sk_buff *skb,
 		return NF_DROP;
 	}
 
-	/* The ESP packet's own connection entry goes; the inner gets one. */
+	/* The packet's own connection entry goes; the inner gets one. */
 	nf_reset_ct(skb);
 	cb = KIPSEC_CB(skb);
 	memset(cb, 0, sizeof(*cb));
@@ -378,9 +384,12 @@ static unsigned int input_esp(struct kipsec_net *kn, struct sk_buff *skb,
 	cb->nhoff = nhoff;
 	cb->ds = family == AF_INET ? ip_hdr(skb)->tos :
 				     ipv6_get_dsfield(ipv6_hdr(skb));
-	/* LOCAL_IN sees the data at the network header: skip to ESP. */
-	__skb_pull(skb, skb_network_offset(skb) + hlen);
-	kipsec_esp_input(sa, skb, input_done);
+	/* LOCAL_IN sees the data at the network header: skip to ESP or AH. */
+	__skb_pull(skb, off);
+	if (proto == IPPROTO_AH)
+		kipsec_ah_input(sa, skb, input_done);
+	else
+		kipsec_esp_input(sa, skb, input_done);
 	return NF_STOLEN;
 }
 
@@ -425,13 +434,14 @@ unsigned int kipsec_input_hook(void *priv, struct sk_buff *skb,
 	struct kipsec_net *kn = priv;
 	u16 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
 	int hlen, nhoff;
+	u8 proto;
 
 	if (state->in && state->in->flags & IFF_LOOPBACK)
 		return NF_ACCEPT;
-	hlen = family == AF_INET ? esp_offset4(skb, &nhoff) :
-				   esp_offset6(skb, &nhoff);
+	hlen = family == AF_INET ? ipsec_offset4(skb, &nhoff, &proto) :
+				   ipsec_offset6(skb, &nhoff, &proto);
 	if (hlen >= 0)
-		return input_esp(kn, skb, family, hlen, nhoff);
+		return input_ipsec(kn, skb, family, hlen, nhoff, proto);
 	return cleartext_check(kn, skb, family, KIPSEC_DIR_IN, state->in);
 }
 

@@ -43,10 +43,6 @@ static int parse_tmpl(struct kipsec_tmpl *t, const struct nlattr *nla,
 		t->reqid = nla_get_u32(tb[KIPSEC_TMPL_A_REQID]);
 	if (tb[KIPSEC_TMPL_A_SPI])
 		t->spi = nla_get_be32(tb[KIPSEC_TMPL_A_SPI]);
-	if (t->proto != IPPROTO_ESP) {
-		NL_SET_ERR_MSG_ATTR(extack, nla, "AH is not implemented yet");
-		return -EOPNOTSUPP;
-	}
 	if (t->mode == KIPSEC_MODE_TUNNEL &&
 	    (!tb[KIPSEC_TMPL_A_FAMILY] || !tb[KIPSEC_TMPL_A_DADDR])) {
 		NL_SET_ERR_MSG_ATTR(extack, nla,

@@ -193,17 +193,13 @@ static struct kipsec_sa *sa_from_request(struct nlattr **tb,
 	if (ret)
 		goto err;
 
-	if (sa->key.proto != IPPROTO_ESP) {
-		NL_SET_ERR_MSG(extack, "AH is not implemented yet");
-		ret = -EOPNOTSUPP;
-		goto err;
-	}
 	if (!sa->alg_aead && !sa->alg_crypt && !sa->alg_auth) {
-		NL_SET_ERR_MSG(extack, "an ESP SA needs algorithms");
+		NL_SET_ERR_MSG(extack, "an SA needs algorithms");
 		ret = -EINVAL;
 		goto err;
 	}
-	ret = kipsec_esp_init_sa(sa, extack);
+	ret = sa->key.proto == IPPROTO_AH ? kipsec_ah_init_sa(sa, extack) :
+					    kipsec_esp_init_sa(sa, extack);
 	if (ret)
 		goto err;
 	ret = kipsec_replay_init(&sa->replay, window, seq, GFP_KERNEL);

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Outbound: at POST_ROUTING, after SNAT and every filter, a packet that an
- * "out" policy wants protected is taken over, segmented if it is GSO,
- * checked against the path MTU less the ESP overhead, encapsulated (tunnel)
- * or given an ESP header after its IP header (transport), encrypted, and
- * sent again through LOCAL_OUT and POST_ROUTING as an ESP packet, as XFRM
- * does, marked as transformed so it is not looked at twice.
+ * "out" policy wants protected is taken over, checked against the path
+ * MTU less the ESP or AH overhead, segmented if it is GSO, encapsulated
+ * (tunnel) or given an ESP or AH header after its IP header (transport),
+ * encrypted or authenticated, and sent again through LOCAL_OUT and
+ * POST_ROUTING as an ESP or AH packet, as XFRM does, marked as
+ * transformed so it is not looked at twice.
  */
 #include "datapath.h"
 #include "hooks.h"
@@ -28,6 +29,7 @@
 
 /* What the encapsulation needs from the inner packet, kept in skb->cb. */
 #define KIPSEC_OUT_DF	0x01	/* inner IPv4 DF, or inner IPv6 */
+#define KIPSEC_OUT_HDRS	0x02	/* kipsec_output_headers() has run */
 
 static bool transformed(const struct sk_buff *skb, u16 family)
 {
@@ -49,7 +51,7 @@ static struct dst_entry *tunnel_route4(struct net *net, struct kipsec_sa *sa,
 	struct flowi4 fl4 = {
 		.daddr = sa->key.daddr.a4,
 		.saddr = sa->saddr.a4,
-		.flowi4_proto = IPPROTO_ESP,
+		.flowi4_proto = sa->key.proto,
 		.flowi4_mark = skb->mark,
 	};
 	struct rtable *rt;
@@ -71,7 +73,7 @@ static struct dst_entry *tunnel_route6(struct net *net, struct kipsec_sa *sa,
 	struct flowi6 fl6 = {
 		.daddr = sa->key.daddr.a6,
 		.saddr = sa->saddr.a6,
-		.flowi6_proto = IPPROTO_ESP,
+		.flowi6_proto = sa->key.proto,
 		.flowi6_mark = skb->mark,
 	};
 	struct in6_addr saddr;
@@ -101,63 +103,50 @@ static int transport_hdrlen(struct sk_buff *skb, u16 family, u8 **nexthdr)
 
 static void output_done(struct sk_buff *skb, int err, u8 nexthdr);
 
+/* Bytes ESP or AH adds in front of a packet (trailer not included). */
+static unsigned int xform_hdrlen(const struct kipsec_sa *sa)
+{
+	return sa->key.proto == IPPROTO_AH ? sa->ahlen : 8 + sa->ivlen;
+}
+
+/*
+ * The largest packet @sa can protect on @dst without the outer packet
+ * exceeding the device MTU, not the route's PMTU: the ICMP errors below
+ * lower the PMTU of the inner route, which in transport mode (and between
+ * two hosts in tunnel mode) is also the outer one.
+ */
+static unsigned int inner_mtu(const struct kipsec_sa *sa,
+			      const struct dst_entry *dst)
+{
+	unsigned int mtu = READ_ONCE(dst->dev->mtu);
+	unsigned int outer = 0;
+
+	if (sa->mode == KIPSEC_MODE_TUNNEL)
+		outer = sa->key.family == AF_INET ? sizeof(struct iphdr) :
+						    sizeof(struct ipv6hdr);
+	mtu -= outer + xform_hdrlen(sa);
+	if (sa->key.proto == IPPROTO_AH)
+		return mtu;
+	return ALIGN_DOWN(mtu - sa->icvlen, sa->padalign) - 2;
+}
+
 /*
  * One packet (never GSO, checksum resolved) whose data starts at its IP
- * header: finds the outer route, enforces the MTU, and hands the payload
- * to ESP.
+ * header, and the route its protected form takes (a reference): makes
+ * room for ESP or AH and hands the packet to it.
  */
-static void output_one(struct net *net, struct kipsec_sa *sa,
-		       struct sk_buff *skb, u16 family)
+static void output_one(struct kipsec_sa *sa, struct sk_buff *skb,
+		       struct dst_entry *dst, u16 family, bool df)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
-	bool tunnel = sa->mode == KIPSEC_MODE_TUNNEL;
-	unsigned int hdrlen, mtu, inner_mtu, esplen;
-	struct dst_entry *dst;
-	bool df;
+	unsigned int xlen = xform_hdrlen(sa);
 	u8 *nh, proto;
 
-	if (tunnel) {
-		dst = sa->key.family == AF_INET ? tunnel_route4(net, sa, skb) :
-						  tunnel_route6(net, sa, skb);
-		if (!dst) {
-			kipsec_sa_drop(sa, KIPSEC_STAT_OUT_NO_ROUTE);
-			goto drop;
-		}
-		hdrlen = sa->key.family == AF_INET ? sizeof(struct iphdr) :
-						     sizeof(struct ipv6hdr);
-	} else {
-		dst = dst_clone(skb_dst(skb));
-		hdrlen = 0;
-	}
-	esplen = 8 + sa->ivlen;
-	/*
-	 * The device MTU, not the route's PMTU: the ICMP errors below lower
-	 * the PMTU of the inner route, which in transport mode (and between
-	 * two hosts in tunnel mode) is also the outer one.
-	 */
-	mtu = READ_ONCE(dst->dev->mtu);
-	/* The largest inner packet whose ESP packet fits the path. */
-	inner_mtu = ALIGN_DOWN(mtu - hdrlen - esplen - sa->icvlen,
-			       sa->padalign) - 2;
-
-	df = family == AF_INET6 || (ip_hdr(skb)->frag_off & htons(IP_DF));
-	if (skb->len > inner_mtu && df && !(tunnel && family == AF_INET &&
-					    sa->flags & KIPSEC_SA_F_NOPMTUDISC)) {
-		/* Tell the sender, local or not, the MTU it can use. */
-		if (family == AF_INET)
-			icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
-				      htonl(inner_mtu));
-		else
-			icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0,
-					max_t(u32, inner_mtu, IPV6_MIN_MTU));
-		dst_release(dst);
-		goto drop;
-	}
-
+	cb->sa = sa;
 	cb->family = sa->key.family;
 	cb->inner_family = family;
 	cb->flags = df ? KIPSEC_OUT_DF : 0;
-	if (tunnel) {
+	if (sa->mode == KIPSEC_MODE_TUNNEL) {
 		/* Remember what the outer header copies from the inner one. */
 		cb->ds = family == AF_INET ? ip_hdr(skb)->tos :
 					     ipv6_get_dsfield(ipv6_hdr(skb));
@@ -168,18 +157,18 @@ static void output_one(struct net *net, struct kipsec_sa *sa,
 		int hlen;
 
 		dst_release(dst);
-		if (skb_cow_head(skb, esplen + MAX_HEADER))
+		if (skb_cow_head(skb, xlen + MAX_HEADER))
 			goto nomem;
 		hlen = transport_hdrlen(skb, family, &nh);
 		if (hlen < 0)
 			goto nomem;
 		proto = *nh;
-		*nh = IPPROTO_ESP;
-		/* Open a gap for the ESP header between IP header and data. */
-		skb_push(skb, esplen);
-		memmove(skb->data, skb->data + esplen, hlen);
+		*nh = sa->key.proto;
+		/* Open a gap for ESP or AH between IP header and data. */
+		skb_push(skb, xlen);
+		memmove(skb->data, skb->data + xlen, hlen);
 		skb_reset_network_header(skb);
-		__skb_pull(skb, hlen + esplen);
+		__skb_pull(skb, hlen + xlen);
 		cb->hdrlen = hlen;
 	}
 	if (kipsec_sa_next_oseq(sa, &cb->seq)) {
@@ -189,7 +178,10 @@ static void output_one(struct net *net, struct kipsec_sa *sa,
 	/* Counted as XFRM counts: the packet before the transform. */
 	atomic64_add(skb->len, &sa->cur_bytes);
 	atomic64_inc(&sa->cur_packets);
-	kipsec_esp_output(sa, skb, proto, output_done);
+	if (sa->key.proto == IPPROTO_AH)
+		kipsec_ah_output(sa, skb, proto, output_done);
+	else
+		kipsec_esp_output(sa, skb, proto, output_done);
 	return;
 
 nomem:
@@ -217,7 +209,7 @@ static void tunnel_header4(struct sk_buff *skb, struct kipsec_sa *sa,
 	iph->frag_off = df && !(sa->flags & KIPSEC_SA_F_NOPMTUDISC) ?
 			htons(IP_DF) : 0;
 	iph->ttl = ip4_dst_hoplimit(skb_dst(skb));
-	iph->protocol = IPPROTO_ESP;
+	iph->protocol = sa->key.proto;
 	iph->saddr = sa->saddr.a4;
 	iph->daddr = sa->key.daddr.a4;
 	iph->tot_len = htons(skb->len);
@@ -238,15 +230,44 @@ static void tunnel_header6(struct sk_buff *skb, struct kipsec_sa *sa,
 	if (sa->flags & KIPSEC_SA_F_NOECN)
 		ds &= ~INET_ECN_MASK;
 	ip6_flow_hdr(ip6h, ds, 0);
-	ip6h->nexthdr = IPPROTO_ESP;
+	ip6h->nexthdr = sa->key.proto;
 	ip6h->hop_limit = ip6_dst_hoplimit(skb_dst(skb));
 	ip6h->saddr = sa->saddr.a6;
 	ip6h->daddr = sa->key.daddr.a6;
+	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 	/* An IPv4 packet without DF may be fragmented inside IPv6. */
 	skb->ignore_df = 1;
 }
 
-/* ESP is done: complete the outer packet and send it on. */
+unsigned int kipsec_output_headers(struct sk_buff *skb)
+{
+	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
+	struct kipsec_sa *sa = cb->sa;
+	unsigned int hdrlen;
+
+	if (sa->mode == KIPSEC_MODE_TUNNEL) {
+		if (cb->family == AF_INET)
+			tunnel_header4(skb, sa, cb->ds, cb->flags & KIPSEC_OUT_DF);
+		else
+			tunnel_header6(skb, sa, cb->ds);
+		hdrlen = cb->family == AF_INET ? sizeof(struct iphdr) :
+						 sizeof(struct ipv6hdr);
+	} else {
+		hdrlen = cb->hdrlen;
+		skb_push(skb, hdrlen);
+		skb_reset_network_header(skb);
+		if (cb->family == AF_INET)
+			ip_hdr(skb)->tot_len = htons(skb->len);
+		else
+			ipv6_hdr(skb)->payload_len =
+				htons(skb->len - sizeof(struct ipv6hdr));
+	}
+	skb_set_transport_header(skb, hdrlen);
+	cb->flags |= KIPSEC_OUT_HDRS;
+	return hdrlen;
+}
+
+/* ESP or AH is done: complete the outer packet and send it on. */
 static void output_done(struct sk_buff *skb, int err, u8 nexthdr)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
@@ -256,16 +277,8 @@ static void output_done(struct sk_buff *skb, int err, u8 nexthdr)
 
 	if (err)
 		goto drop;
-	if (sa->mode == KIPSEC_MODE_TUNNEL) {
-		if (family == AF_INET)
-			tunnel_header4(skb, sa, cb->ds, cb->flags & KIPSEC_OUT_DF);
-		else
-			tunnel_header6(skb, sa, cb->ds);
-	} else {
-		skb_push(skb, cb->hdrlen);
-		skb_reset_network_header(skb);
-	}
-	skb_set_transport_header(skb, family == AF_INET ? ip_hdrlen(skb) : 0);
+	if (!(cb->flags & KIPSEC_OUT_HDRS))
+		kipsec_output_headers(skb);
 	skb->protocol = family == AF_INET ? htons(ETH_P_IP) : htons(ETH_P_IPV6);
 	skb->ip_summed = CHECKSUM_NONE;
 	if (sa->smark_mask)
@@ -292,37 +305,76 @@ drop:
 	out_drop(skb, sa);
 }
 
-/* Segments a GSO packet once, then protects each segment. */
+/*
+ * Finds the route of the protected packets, enforces the MTU (once for a
+ * GSO packet: one ICMP error, not one per segment), segments a GSO packet
+ * once and protects each packet.
+ */
 static void output_skb(struct net *net, struct kipsec_sa *sa,
 		       struct sk_buff *skb, u16 family)
 {
 	struct sk_buff *segs, *seg, *next;
+	struct dst_entry *dst;
+	unsigned int mtu;
+	bool df, fits;
+
+	if (sa->mode == KIPSEC_MODE_TUNNEL) {
+		dst = sa->key.family == AF_INET ? tunnel_route4(net, sa, skb) :
+						  tunnel_route6(net, sa, skb);
+		if (!dst) {
+			kipsec_sa_drop(sa, KIPSEC_STAT_OUT_NO_ROUTE);
+			goto drop;
+		}
+	} else {
+		dst = dst_clone(skb_dst(skb));
+	}
+	mtu = inner_mtu(sa, dst);
+	fits = skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
+				 skb->len <= mtu;
+	df = family == AF_INET6 || (ip_hdr(skb)->frag_off & htons(IP_DF));
+	if (!fits && df && !(sa->mode == KIPSEC_MODE_TUNNEL &&
+			     family == AF_INET &&
+			     sa->flags & KIPSEC_SA_F_NOPMTUDISC)) {
+		/* Tell the sender, local or not, the MTU it can use. */
+		if (family == AF_INET)
+			icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+				      htonl(mtu));
+		else
+			icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0,
+					max_t(u32, mtu, IPV6_MIN_MTU));
+		dst_release(dst);
+		goto drop;
+	}
 
 	if (!skb_is_gso(skb)) {
 		if (skb->ip_summed == CHECKSUM_PARTIAL &&
 		    skb_checksum_help(skb)) {
-			kipsec_sa_drop(sa, KIPSEC_STAT_NO_MEMORY);
-			out_drop(skb, sa);
-			return;
+			dst_release(dst);
+			goto nomem;
 		}
-		KIPSEC_CB(skb)->sa = sa;
-		output_one(net, sa, skb, family);
+		output_one(sa, skb, dst, family, df);
 		return;
 	}
 	segs = skb_gso_segment(skb, 0);
 	if (IS_ERR_OR_NULL(segs)) {
-		kipsec_sa_drop(sa, KIPSEC_STAT_NO_MEMORY);
-		out_drop(skb, sa);
-		return;
+		dst_release(dst);
+		goto nomem;
 	}
 	consume_skb(skb);
 	skb_list_walk_safe(segs, seg, next) {
 		skb_mark_not_on_list(seg);
-		if (next)
+		if (next) {
 			refcount_inc(&sa->ref);	/* one per segment */
-		KIPSEC_CB(seg)->sa = sa;
-		output_one(net, sa, seg, family);
+			dst_hold(dst);
+		}
+		output_one(sa, seg, dst, family, df);
 	}
+	return;
+
+nomem:
+	kipsec_sa_drop(sa, KIPSEC_STAT_NO_MEMORY);
+drop:
+	out_drop(skb, sa);
 }
 
 unsigned int kipsec_output_hook(void *priv, struct sk_buff *skb,

@@ -11,6 +11,7 @@
 #include "policy.h"
 
 #include <crypto/aead.h>
+#include <crypto/hash.h>
 #include <linux/rhashtable.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -119,6 +120,8 @@ void kipsec_sa_free(struct kipsec_sa *sa)
 {
 	if (sa->aead)
 		crypto_free_aead(sa->aead);
+	if (sa->ahash)
+		crypto_free_ahash(sa->ahash);
 	kfree_sensitive(sa->alg_aead);
 	kfree_sensitive(sa->alg_crypt);
 	kfree_sensitive(sa->alg_auth);

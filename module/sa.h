@@ -16,6 +16,7 @@
 #include <net/dst_cache.h>
 
 struct crypto_aead;
+struct crypto_ahash;
 struct kipsec_net;
 struct kipsec_policy;
 
@@ -84,12 +85,14 @@ struct kipsec_sa {
 	struct kipsec_sel sel;
 	u32 smark_value, smark_mask;
 
-	struct crypto_aead *aead;
+	struct crypto_aead *aead;	/* ESP */
+	struct crypto_ahash *ahash;	/* AH */
 	struct kipsec_alg *alg_aead, *alg_crypt, *alg_auth;
 	u8 iv_kind;			/* enum kipsec_iv_kind */
 	u8 ivlen;
 	u8 icvlen;
 	u8 padalign;			/* pad the payload to this (>= 4) */
+	u8 ahlen;			/* AH header with ICV and padding */
 	u64 iv_secret;
 
 	spinlock_t lock;		/* replay window, lifetimes */

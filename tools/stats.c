@@ -37,6 +37,7 @@ static const struct {
 	[KIPSEC_STATS_A_EXPIRED] = { "Expired", "expired" },
 	[KIPSEC_STATS_A_IN_TFC] = { "InTfcDummy", "in-tfc" },
 	[KIPSEC_STATS_A_OUT_NO_ROUTE] = { "OutNoRoute", "out-no-route" },
+	[KIPSEC_STATS_A_OUT_MALFORMED] = { "OutMalformed", "out-malformed" },
 };
 
 struct stats {

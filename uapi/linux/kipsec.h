@@ -520,6 +520,10 @@ enum kipsec_stats_attr {
 	KIPSEC_STATS_A_IN_TFC,			/* dummy packets discarded */
 	KIPSEC_STATS_A_OUT_NO_ROUTE,		/* no route to the tunnel end */
 	KIPSEC_STATS_A_PAD,
+	KIPSEC_STATS_A_OUT_MALFORMED,		/* a packet AH cannot protect
+						 * (bad IP options or extension
+						 * headers)
+						 */
 	__KIPSEC_STATS_A_MAX
 };
 
