@@ -331,7 +331,13 @@ static void output_skb(struct net *net, struct kipsec_sa *sa,
 	mtu = inner_mtu(sa, dst);
 	fits = skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
 				 skb->len <= mtu;
-	df = family == AF_INET6 || (ip_hdr(skb)->frag_off & htons(IP_DF));
+	/*
+	 * May the packet be fragmented? Not if forwarded with DF (IPv6:
+	 * always), nor if a local socket forbids it; ignore_df is how a
+	 * local socket (ping without -M do, say) lets the stack fragment.
+	 */
+	df = !skb->ignore_df &&
+	     (family == AF_INET6 || (ip_hdr(skb)->frag_off & htons(IP_DF)));
 	if (!fits && df && !(sa->mode == KIPSEC_MODE_TUNNEL &&
 			     family == AF_INET &&
 			     sa->flags & KIPSEC_SA_F_NOPMTUDISC)) {

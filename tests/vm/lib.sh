@@ -95,7 +95,7 @@ hexkey() {
 sa_packets() {
 	local ns=$1
 	shift
-	nsx "$ns" kipsec -j state get "$@" |
+	nsx "$ns" kipsec -s -j state get "$@" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin).get("lifetime",{}).get("packets",0))' 2>/dev/null || echo 0
 }
 
