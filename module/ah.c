@@ -385,13 +385,9 @@ static void ah_input_finish(struct sk_buff *skb, int err)
 		err = -EBADMSG;
 		goto out;
 	}
-	spin_lock(&sa->lock);
-	err = kipsec_replay_advance(&sa->replay, cb->seq);
-	spin_unlock(&sa->lock);
-	if (unlikely(err)) {
-		kipsec_sa_drop(sa, KIPSEC_STAT_IN_REPLAY);
+	err = kipsec_sa_replay_advance(sa, cb->seq);
+	if (unlikely(err))
 		goto out;
-	}
 	__skb_pull(skb, t->hdrlen - cb->hdrlen);
 	skb->ip_summed = CHECKSUM_NONE;
 out:
@@ -434,14 +430,9 @@ void kipsec_ah_input(struct kipsec_sa *sa, struct sk_buff *skb,
 		goto malformed;
 	ah = (struct ip_auth_hdr *)skb->data;
 
-	spin_lock(&sa->lock);
-	err = kipsec_replay_check(&sa->replay, ntohl(ah->seq_no),
-				  sa->flags & KIPSEC_SA_F_ESN, &cb->seq);
-	spin_unlock(&sa->lock);
-	if (err) {
-		kipsec_sa_drop(sa, KIPSEC_STAT_IN_REPLAY);
+	err = kipsec_sa_replay_check(sa, ntohl(ah->seq_no), &cb->seq);
+	if (err)
 		goto out;
-	}
 
 	err = -ENOMEM;
 	nfrags = skb_cow_data(skb, 0, &trailer);

@@ -371,13 +371,9 @@ static void esp_input_finish(struct sk_buff *skb, int err)
 				 KIPSEC_STAT_IN_AUTH : KIPSEC_STAT_NO_MEMORY);
 		goto drop;
 	}
-	spin_lock(&sa->lock);
-	err = kipsec_replay_advance(&sa->replay, cb->seq);
-	spin_unlock(&sa->lock);
-	if (unlikely(err)) {
-		kipsec_sa_drop(sa, KIPSEC_STAT_IN_REPLAY);
+	err = kipsec_sa_replay_advance(sa, cb->seq);
+	if (unlikely(err))
 		goto drop;
-	}
 
 	elen = skb->len - ESP_HDR_LEN - sa->ivlen - sa->icvlen;
 	err = -EINVAL;
@@ -439,14 +435,9 @@ void kipsec_esp_input(struct kipsec_sa *sa, struct sk_buff *skb,
 	}
 	esph = (struct ip_esp_hdr *)skb->data;
 
-	spin_lock(&sa->lock);
-	err = kipsec_replay_check(&sa->replay, ntohl(esph->seq_no),
-				  sa->flags & KIPSEC_SA_F_ESN, &cb->seq);
-	spin_unlock(&sa->lock);
-	if (err) {
-		kipsec_sa_drop(sa, KIPSEC_STAT_IN_REPLAY);
+	err = kipsec_sa_replay_check(sa, ntohl(esph->seq_no), &cb->seq);
+	if (err)
 		goto out;
-	}
 
 	/* Decrypt into private memory only: never over shared pages. */
 	err = -ENOMEM;

@@ -165,6 +165,38 @@ static inline int kipsec_sa_next_oseq(struct kipsec_sa *sa, u64 *seq)
 /* A drop, counted for the SA and for its namespace. */
 void kipsec_sa_drop(struct kipsec_sa *sa, enum kipsec_stat reason);
 
+/*
+ * Inbound, before the ICV is checked: whether the packet with the low
+ * half @seq_lo may be new, its full sequence number into *@seq. A replay
+ * is counted and returns non-zero.
+ */
+static inline int kipsec_sa_replay_check(struct kipsec_sa *sa, u32 seq_lo,
+					 u64 *seq)
+{
+	int err;
+
+	spin_lock(&sa->lock);
+	err = kipsec_replay_check(&sa->replay, seq_lo,
+				  sa->flags & KIPSEC_SA_F_ESN, seq);
+	spin_unlock(&sa->lock);
+	if (unlikely(err))
+		kipsec_sa_drop(sa, KIPSEC_STAT_IN_REPLAY);
+	return err;
+}
+
+/* Once the ICV is verified: moves the window (a late replay is counted). */
+static inline int kipsec_sa_replay_advance(struct kipsec_sa *sa, u64 seq)
+{
+	int err;
+
+	spin_lock(&sa->lock);
+	err = kipsec_replay_advance(&sa->replay, seq);
+	spin_unlock(&sa->lock);
+	if (unlikely(err))
+		kipsec_sa_drop(sa, KIPSEC_STAT_IN_REPLAY);
+	return err;
+}
+
 /* Records the first use, as XFRM's use_time. */
 static inline void kipsec_sa_touch(struct kipsec_sa *sa)
 {
