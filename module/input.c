@@ -255,10 +255,17 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 	struct kipsec_sa *sa = cb->sa;
 	struct kipsec_net *kn = sa->kn;
 	u16 family = cb->family;
+	unsigned int len;
 	int reason;
 
 	if (err)
 		goto drop;
+	/*
+	 * Counted as XFRM counts: what ESP or AH carried (the inner packet
+	 * in tunnel mode, the payload after the IP header in transport
+	 * mode), before transport mode puts the IP header back.
+	 */
+	len = skb->len;
 	if (sa->mode == KIPSEC_MODE_TUNNEL)
 		err = decap_tunnel(sa, skb, nexthdr, cb->ds, &family);
 	else
@@ -276,7 +283,7 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 		goto drop;
 	}
 
-	atomic64_add(skb->len, &sa->cur_bytes);
+	atomic64_add(len, &sa->cur_bytes);
 	atomic64_inc(&sa->cur_packets);
 	kipsec_sa_touch(sa);
 	if (kn->decap_mark_mask)

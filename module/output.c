@@ -24,6 +24,7 @@
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/route.h>
 
@@ -306,6 +307,54 @@ drop:
 }
 
 /*
+ * IPv6 in tunnel mode that may be fragmented (a local socket lets the
+ * stack fragment, or nf_defrag_ipv6 reassembled it on its way through) is
+ * fragmented before ESP or AH, as XFRM does and as ip6_finish_output()
+ * would have done had kipsec not taken the packet: into fragments that
+ * fit the tunnel and are no larger than those received. Sent whole, the
+ * far gateway could not forward it to a link with a smaller MTU (IPv6
+ * routers do not fragment). ip6_fragment() calls back synchronously, once
+ * per fragment; the SA and route travel in a per-CPU slot (BHs off).
+ */
+struct kipsec_frag6 {
+	struct kipsec_sa *sa;
+	struct dst_entry *dst;
+};
+
+static DEFINE_PER_CPU(struct kipsec_frag6, kipsec_frag6);
+
+static int output_frag6_one(struct net *net, struct sock *sk,
+			    struct sk_buff *skb)
+{
+	struct kipsec_frag6 *f = this_cpu_ptr(&kipsec_frag6);
+
+	refcount_inc(&f->sa->ref);
+	dst_hold(f->dst);
+	output_one(f->sa, skb, f->dst, AF_INET6, false);
+	return 0;
+}
+
+static void output_frag6(struct net *net, struct kipsec_sa *sa,
+			 struct sk_buff *skb, struct dst_entry *dst,
+			 unsigned int mtu)
+{
+	unsigned int max = IP6CB(skb)->frag_max_size;
+	struct kipsec_frag6 *f, saved;
+
+	IP6CB(skb)->frag_max_size = max && max < mtu ? max : mtu;
+	local_bh_disable();
+	f = this_cpu_ptr(&kipsec_frag6);
+	saved = *f;
+	f->sa = sa;
+	f->dst = dst;
+	ipv6_stub->ipv6_fragment(net, skb->sk, skb, output_frag6_one);
+	*f = saved;
+	local_bh_enable();
+	dst_release(dst);
+	kipsec_sa_put(sa);
+}
+
+/*
  * Finds the route of the protected packets, enforces the MTU (once for a
  * GSO packet: one ICMP error, not one per segment), segments a GSO packet
  * once and protects each packet.
@@ -338,6 +387,9 @@ static void output_skb(struct net *net, struct kipsec_sa *sa,
 	 */
 	df = !skb->ignore_df &&
 	     (family == AF_INET6 || (ip_hdr(skb)->frag_off & htons(IP_DF)));
+	/* Reassembled from fragments too large for the tunnel (ip6_forward). */
+	if (family == AF_INET6 && IP6CB(skb)->frag_max_size > mtu)
+		df = true;
 	if (!fits && df && !(sa->mode == KIPSEC_MODE_TUNNEL &&
 			     family == AF_INET &&
 			     sa->flags & KIPSEC_SA_F_NOPMTUDISC)) {
@@ -357,6 +409,12 @@ static void output_skb(struct net *net, struct kipsec_sa *sa,
 		    skb_checksum_help(skb)) {
 			dst_release(dst);
 			goto nomem;
+		}
+		if (family == AF_INET6 && sa->mode == KIPSEC_MODE_TUNNEL &&
+		    (!fits || (IP6CB(skb)->frag_max_size &&
+			       skb->len > IP6CB(skb)->frag_max_size))) {
+			output_frag6(net, sa, skb, dst, mtu);
+			return;
 		}
 		output_one(sa, skb, dst, family, df);
 		return;
