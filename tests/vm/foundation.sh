@@ -73,9 +73,10 @@ t_not_implemented_says_so() {
 	load_module
 	# A feature the ABI has but this version lacks answers EOPNOTSUPP
 	# with an extack message: one line, exit 2.
-	expect_out '^kipsec: AH is not implemented yet \(Operation not supported\)$' \
-		kipsec state add src 10.0.0.1 dst 10.0.0.2 proto ah spi 0x10 \
-		auth sha256 0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+	expect_out '^kipsec: nested templates are not supported yet \(Operation not supported\)$' \
+		kipsec policy add src 10.1.0.0/24 dst 10.2.0.0/24 dir out \
+		tmpl src 10.0.0.1 dst 10.0.0.2 proto esp mode tunnel \
+		tmpl src 10.0.0.1 dst 10.0.0.2 proto ah mode tunnel
 	((last_rc == 2)) || fail "exit $last_rc, want 2"
 }
 
