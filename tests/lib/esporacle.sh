@@ -1,6 +1,7 @@
-# Shared by tests/vm/oracle.sh and tests/vm/badinput.sh (sourced after
-# tests/vm/lib.sh): kipsec in kt-a against an independent ESP peer, scapy,
-# which tests/lib/esporacle.py runs on kt-b's end of the veth.
+# Shared by tests/vm/oracle.sh and tests/vm/badinput.sh (ESP), and
+# tests/vm/ah-oracle.sh and tests/vm/ah-badinput.sh (AH), sourced after
+# tests/vm/lib.sh: kipsec in kt-a against an independent ESP or AH peer,
+# scapy, which tests/lib/esporacle.py runs on kt-b's end of the veth.
 #
 # The helper imports scapy once per VM boot (tens of seconds under TCG) and
 # then serves every test: "oracle CMD ARGS..." hands it one command through
@@ -11,7 +12,8 @@ ORACLE_SCRIPT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/esporacle.py
 ORACLE_DIR=/tmp/kipsec-esporacle
 # Protocol: the client writes q.ID.{argv,cwd,path,timeout,debug,t0} and
 # the line ID to the FIFO "req"; a child of the helper runs the command
-# with its output in q.ID.out and writes "ID STATUS" to the FIFO "done".
+# with its output in q.ID.out, puts its status in q.ID.rc and then writes
+# "ID STATUS" to the FIFO "done" (a wake-up call: the file is the result).
 
 oracle_alive() {
 	local pid
@@ -53,14 +55,18 @@ oracle() {
 	echo "$EPOCHREALTIME" >"$q.t0"
 	exec {fd}<>"$ORACLE_DIR/done"
 	echo "$id" >"$ORACLE_DIR/req"
+	# The status is in q.ID.rc once that exists; the FIFO's lines only
+	# wake us up (a line that read's timeout cut in two would otherwise be
+	# lost, and the whole wait with it).
 	while ((SECONDS - start < 600)); do
-		if read -r -t 2 line <&"$fd"; then
-			[[ $line == "$id "* ]] && rc=${line#* } && break
-		else
-			oracle_alive || break
+		if [[ -e $q.rc ]]; then
+			read -r rc <"$q.rc"
+			break
 		fi
+		read -r -t 2 line <&"$fd" || oracle_alive || break
 	done
 	exec {fd}<&-
+	[[ -n $rc || ! -e $q.rc ]] || read -r rc <"$q.rc"
 	if [[ -e $q.out ]]; then
 		mapfile -t lines <"$q.out"
 		((${#lines[@]} == 0)) || printf '%s\n' "${lines[@]}"
@@ -112,6 +118,37 @@ use_suite() {
 	[[ -z $ak ]] || ORACLE_KEYS+=(--akey "$ak")
 }
 
+# use_ah_suite ALG: AH (RFC 4302) with a fresh key for ALG (sha1, sha256,
+# sha384, sha512: HMAC with a 96/128/192/256-bit ICV; cmac, xcbc: AES-CMAC-96,
+# AES-XCBC-MAC-96); sets ALGO, ORACLE_KEYS (the helper's suite "ah-ALG")
+# and PROTO=ah for kipsec_side.
+use_ah_suite() {
+	local ak
+	case $1 in
+	sha1)
+		randkey ak 20
+		ALGO=(auth sha1 "$ak") ;;
+	sha256)
+		randkey ak 32
+		ALGO=(auth-trunc 'hmac(sha256)' "$ak" 128) ;;
+	sha384)
+		randkey ak 48
+		ALGO=(auth-trunc 'hmac(sha384)' "$ak" 192) ;;
+	sha512)
+		randkey ak 64
+		ALGO=(auth-trunc 'hmac(sha512)' "$ak" 256) ;;
+	cmac)
+		randkey ak 16
+		ALGO=(auth 'cmac(aes)' "$ak") ;;
+	xcbc)
+		randkey ak 16
+		ALGO=(auth 'xcbc(aes)' "$ak") ;;
+	*) fail "use_ah_suite: unknown AH algorithm $1" ;;
+	esac
+	PROTO=ah
+	ORACLE_KEYS=(--suite "ah-$1" --akey "$ak")
+}
+
 # peer_hosts: kt-a (10.0.0.1, fd00::1 on va) and kt-b, joined by the veth
 # va/vb as tests/vm/lib.sh's two_hosts, except that kt-b is a bare wire
 # for the helper: no addresses (its stack never answers what it captures),
@@ -141,7 +178,8 @@ peer_hosts() {
 }
 
 # kipsec_side MODE INNER OUTER [WORD...]: kipsec in kt-a protects its
-# traffic with the peer: SA 0x1001 out (A->B), 0x2002 in (B->A), $ALGO and
+# traffic with the peer: $PROTO (esp unless use_ah_suite set ah) SA 0x1001
+# out (A->B), 0x2002 in (B->A), $ALGO and
 # WORDs on both, plus IN_WORDS / OUT_WORDS on one, and the policies. In
 # tunnel mode the inner addresses are 10.9.0.1/fd09::1 on kt-a's lo and
 # 10.9.0.2/fd09::2 behind the peer. Sets ORACLE_MODE (the helper's options).
@@ -159,23 +197,24 @@ kipsec_side() {
 		EOF
 	fi
 	[[ $inner != "$outer" ]] && set -- "$@" flag af-unspec
-	kipsec -n kt-a state add src "$oa" dst "$ob" proto esp spi 0x1001 \
+	kipsec -n kt-a state add src "$oa" dst "$ob" proto "$PROTO" spi 0x1001 \
 		reqid 1 mode "$mode" "${ALGO[@]}" "$@" "${OUT_WORDS[@]}"
-	kipsec -n kt-a state add src "$ob" dst "$oa" proto esp spi 0x2002 \
+	kipsec -n kt-a state add src "$ob" dst "$oa" proto "$PROTO" spi 0x2002 \
 		reqid 1 mode "$mode" "${ALGO[@]}" "$@" "${IN_WORDS[@]}"
 	if [[ $mode == tunnel ]]; then
 		kipsec -n kt-a policy add src "$a" dst "$b" dir out \
-			tmpl src "$oa" dst "$ob" proto esp reqid 1 mode tunnel
+			tmpl src "$oa" dst "$ob" proto "$PROTO" reqid 1 mode tunnel
 		kipsec -n kt-a policy add src "$b" dst "$a" dir in \
-			tmpl src "$ob" dst "$oa" proto esp reqid 1 mode tunnel
+			tmpl src "$ob" dst "$oa" proto "$PROTO" reqid 1 mode tunnel
 	else
 		kipsec -n kt-a policy add src "$a" dst "$b" dir out \
-			tmpl proto esp reqid 1 mode transport
+			tmpl proto "$PROTO" reqid 1 mode transport
 		kipsec -n kt-a policy add src "$b" dst "$a" dir in \
-			tmpl proto esp reqid 1 mode transport
+			tmpl proto "$PROTO" reqid 1 mode transport
 	fi
 	ORACLE_MODE=(--mode "$mode" --inner "$inner" --outer "$outer")
 }
 
 IN_WORDS=()
 OUT_WORDS=()
+PROTO=esp
