@@ -20,7 +20,8 @@ MNL_LIBS = $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 
 TOOL_SRCS = tools/kipsec.c tools/stats.c tools/config.c tools/nl.c tools/parse.c tools/util.c \
 	tools/state.c tools/policy.c tools/show.c tools/args.c tools/json.c \
-	tools/xfrm.c tools/sa.c tools/sa_print.c tools/pol.c tools/pol_print.c
+	tools/xfrm.c tools/sa.c tools/sa_print.c tools/pol.c tools/pol_print.c \
+	tools/monitor.c tools/save.c tools/batch.c
 TOOL_HDRS = $(wildcard tools/*.h) uapi/linux/kipsec.h
 
 .PHONY: all module tools debug deps check check-full check-unit check-vm demo bench \
@@ -38,13 +39,17 @@ module:
 debug:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror KIPSEC_DEBUG=y modules
 
-tools: tools/kipsec
+tools: tools/kipsec tests/tools/kipsec-badnl
 tools/kipsec: $(TOOL_SRCS) $(TOOL_HDRS)
 	$(CC) $(TOOL_CFLAGS) $(MNL_CFLAGS) -o $@ $(TOOL_SRCS) $(MNL_LIBS)
 
+# A test program sending malformed requests to the family (tests/vm/netlink.sh).
+tests/tools/kipsec-badnl: tests/tools/kipsec-badnl.c uapi/linux/kipsec.h
+	$(CC) $(TOOL_CFLAGS) $(MNL_CFLAGS) -o $@ $< $(MNL_LIBS)
+
 # The tool's sources but main() and the commands that talk to the kernel.
 UNIT_TOOL_SRCS = $(filter-out tools/kipsec.c tools/state.c tools/policy.c \
-	tools/stats.c tools/config.c \
+	tools/stats.c tools/config.c tools/monitor.c tools/save.c tools/batch.c \
 	tools/show.c,$(TOOL_SRCS))
 UNIT_SRCS = tests/unit/test-parse.c tests/unit/test-msg.c \
 	tests/unit/test-print.c
@@ -93,4 +98,4 @@ install: all
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
-	rm -f tools/kipsec tests/unit/test-parse
+	rm -f tools/kipsec tests/unit/test-parse tests/tools/kipsec-badnl

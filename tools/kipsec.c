@@ -106,6 +106,9 @@ static const struct command objects[] = {
 	{ "policy", do_policy, 0, "security policies (SPD)" },
 	{ "stats", do_stats, 0, "counters of the namespace" },
 	{ "config", do_config, 0, "settings of the namespace" },
+	{ "monitor", do_monitor, 0, "print events as they happen" },
+	{ "save", do_save, 0, "print SAs and policies as commands" },
+	{ "restore", do_restore, 0, "apply a file written by save" },
 	{ "version", do_version, 0, "tool and module versions" },
 	{ "help", do_help, 0, "this text" },
 	{ NULL, NULL, 0, NULL },
@@ -165,6 +168,10 @@ int main(int argc, char **argv)
 				    argv[0]);
 			enter_netns(argv[1]);
 			argc--, argv++;
+		} else if (matches(opt, "batch")) {
+			if (argc < 2)
+				die("option \"%s\" needs a file name", argv[0]);
+			return run_batch(argv[1]);
 		} else if (matches(opt, "Version") || matches(opt, "V")) {
 			printf("kipsec tool %s\n", KIPSEC_TOOL_VERSION);
 			return 0;

@@ -37,5 +37,14 @@ int do_state(int verb, int argc, char **argv);
 int do_stats(int verb, int argc, char **argv);
 int do_config(int verb, int argc, char **argv);
 int do_policy(int verb, int argc, char **argv);
+int do_monitor(int verb, int argc, char **argv);	/* monitor.c */
+int do_save(int verb, int argc, char **argv);		/* save.c */
+int do_restore(int verb, int argc, char **argv);	/* batch.c */
+
+/*
+ * -batch FILE ("-" = stdin): runs each line as "kipsec LINE", stopping at
+ * the first error, which it reports with the line number (batch.c).
+ */
+int run_batch(const char *file);
 
 #endif /* KIPSEC_H */

@@ -75,13 +75,28 @@
  *   reply:    KIPSEC_A_INFO { VERSION, ABI, REPLAY_WINDOW_MAX, MAX_TMPLS }
  *
  * KIPSEC_CMD_NEW_SA    (doit, admin)          ip xfrm state add
- * KIPSEC_CMD_UPD_SA    (doit, admin)          ip xfrm state update
  *   request:  KIPSEC_A_SA { ... }
- *   NEW_SA adds an SA; -EEXIST if (DADDR, SPI, PROTO) is taken. UPD_SA
- *   replaces the changeable parts of an existing SA (or completes a larval
- *   one made by ALLOC_SPI); -ENOENT if there is none. Required for a full
- *   SA: FAMILY, DADDR, SADDR, SPI (not 0), PROTO, and the algorithms the
- *   protocol needs (ESP: AEAD, or CRYPT and/or AUTH; AH: AUTH).
+ *   Adds an SA; -EEXIST if (DADDR, SPI, PROTO) is taken. Required: FAMILY,
+ *   DADDR, SADDR, SPI (not 0), PROTO, and the algorithms the protocol
+ *   needs (ESP: AEAD, or CRYPT and/or AUTH; AH: AUTH).
+ *
+ * KIPSEC_CMD_UPD_SA    (doit, admin)          ip xfrm state update
+ *   request:  KIPSEC_A_SA { FAMILY, DADDR, SPI, PROTO, ... }
+ *   -ENOENT if there is no SA (DADDR, SPI, PROTO).
+ *   A larval SA (from ALLOC_SPI) is completed: the request is then a full
+ *   SA as for NEW_SA, and replaces the larval entry.
+ *   A full SA is changed in place; keys, counters, sequence numbers and
+ *   the replay window's history are kept. What may change:
+ *     LIFETIME        replaces the limits (a limit already reached fires)
+ *     REPLAY_WINDOW   resizes the window, keeping the history that fits
+ *     SET_MARK, REQID, SEL
+ *     OSEQ            only upwards (a restored SA never reuses a number)
+ *     NEW_DADDR, NEW_SADDR   move the SA to new outer addresses (MOBIKE);
+ *                     same family; the SA is then (NEW_DADDR, SPI, PROTO):
+ *                     -EEXIST, and nothing changes, if that is taken.
+ *   MODE, FLAGS and the algorithms may be repeated but not changed
+ *   (-EINVAL); SADDR and SEQ are ignored. Absent attributes are left as
+ *   they are.
  *
  * KIPSEC_CMD_DEL_SA    (doit, admin)          ip xfrm state delete
  *   request:  KIPSEC_A_SA { FAMILY, DADDR, SPI, PROTO }
@@ -128,15 +143,37 @@
  *   reply:    KIPSEC_A_STATS { SA_COUNT, POLICY_COUNT, counters... }
  *
  * Events (multicast group KIPSEC_MCGRP_EVENTS, never requested)
- *   NEW_SA, UPD_SA, DEL_SA, FLUSH_SA, NEW_POLICY, UPD_POLICY, DEL_POLICY,
- *   FLUSH_POLICY: the object as GET would show it (keys only to admins,
- *   which is everyone who can join the group).
- *   KIPSEC_CMD_EXPIRE:  KIPSEC_A_SA { id, CUR }, KIPSEC_A_EXPIRE_HARD flag
- *                       set for a hard expiry (the SA is then gone).
- *   KIPSEC_CMD_ACQUIRE: KIPSEC_A_POLICY { DIR, INDEX, SEL } and
- *                       KIPSEC_A_TMPL of the template lacking an SA.
- *   When the group could not take an event (ENOBUFS), the lost-event
- *   counter in KIPSEC_A_STATS is raised.
+ *   The group can only be joined with CAP_NET_ADMIN in the namespace
+ *   (GENL_MCAST_CAP_NET_ADMIN); events are sent to the namespace of the
+ *   object only. The command says what happened:
+ *   NEW_SA, UPD_SA, DEL_SA:  KIPSEC_A_SA as GET shows it, with keys (the
+ *                       group is admin-only; on a kernel that cannot
+ *                       restrict the group, never with keys). DEL_SA is
+ *                       also sent when an SA goes for a hard expiry or a
+ *                       flush.
+ *   FLUSH_SA:           optionally KIPSEC_A_SA { PROTO } as requested.
+ *   NEW_POLICY, UPD_POLICY, DEL_POLICY: KIPSEC_A_POLICY as GET shows it.
+ *   FLUSH_POLICY:       optionally KIPSEC_A_POLICY { DIR }.
+ *   EXPIRE:             KIPSEC_A_SA as GET shows it (CUR tells the use),
+ *                       KIPSEC_A_EXPIRE_HARD set for a hard expiry (the
+ *                       SA is removed right after). A soft limit sends one
+ *                       soft EXPIRE per SA; reaching a hard limit (bytes,
+ *                       packets, seconds since add or first use) or
+ *                       exhausting the outbound sequence number sends the
+ *                       hard one. Time limits fire within one second.
+ *   ACQUIRE:            an outbound packet matched a policy whose template
+ *                       finds no SA. KIPSEC_A_POLICY { DIR, INDEX, SEL,
+ *                       PRIORITY }, KIPSEC_A_TMPL (the template, DADDR and
+ *                       SADDR filled in with the packet's addresses in
+ *                       transport mode), KIPSEC_A_SEL (the packet: full
+ *                       prefixes, protocol and ports). The packet is
+ *                       dropped and counted (OUT_NO_SA). One ACQUIRE per
+ *                       (policy, template endpoints, protocol) until an
+ *                       SA for them is added or ACQUIRE_EXPIRES seconds
+ *                       pass (a larval entry, as XFRM's acquire state).
+ *   When the group could not take an event (no memory, a full receive
+ *   buffer), the EVENTS_LOST counter of GET_STATS is raised: a daemon
+ *   should then re-read the SAs and policies with a dump.
  */
 
 #ifndef _UAPI_LINUX_KIPSEC_H
@@ -195,6 +232,9 @@ enum kipsec_attr {
 	KIPSEC_A_TMPL,			/* nest, enum kipsec_tmpl_attr (ACQUIRE) */
 	KIPSEC_A_EXPIRE_HARD,		/* flag (EXPIRE) */
 	KIPSEC_A_PAD,
+	KIPSEC_A_SEL,			/* nest, enum kipsec_sel_attr (ACQUIRE:
+					 * the packet that found no SA)
+					 */
 	__KIPSEC_A_MAX
 };
 
