@@ -113,17 +113,21 @@ void kipsec_input_module_exit(void)
 static bool tmpl_accepts(const struct kipsec_tmpl *t,
 			 const struct kipsec_sa *sa)
 {
+	union kipsec_addr daddr, saddr;
+
 	if (t->proto != sa->key.proto || t->mode != sa->mode ||
 	    (t->reqid && t->reqid != sa->reqid) ||
 	    (t->spi && t->spi != sa->key.spi))
 		return false;
 	if (t->mode != KIPSEC_MODE_TUNNEL)
 		return true;
-	return t->family == sa->key.family &&
-	       (ipv6_addr_any(&t->daddr.a6) ||
-		kipsec_addr_equal(t->family, &t->daddr, &sa->key.daddr)) &&
+	if (t->family != sa->key.family)
+		return false;
+	kipsec_sa_outer(sa, &daddr, &saddr);
+	return (ipv6_addr_any(&t->daddr.a6) ||
+		kipsec_addr_equal(t->family, &t->daddr, &daddr)) &&
 	       (ipv6_addr_any(&t->saddr.a6) ||
-		kipsec_addr_equal(t->family, &t->saddr, &sa->saddr));
+		kipsec_addr_equal(t->family, &t->saddr, &saddr));
 }
 
 static bool addr_is_local(struct net *net, const struct kipsec_flow *flow)
@@ -283,9 +287,7 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 		goto drop;
 	}
 
-	atomic64_add(len, &sa->cur_bytes);
-	atomic64_inc(&sa->cur_packets);
-	kipsec_sa_touch(sa);
+	kipsec_sa_account(sa, len);
 	if (kn->decap_mark_mask)
 		skb->mark = (skb->mark & ~kn->decap_mark_mask) |
 			    (kn->decap_mark_value & kn->decap_mark_mask);
@@ -378,6 +380,11 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 	if (sa->flags & KIPSEC_SA_F_LARVAL || !kipsec_sa_get(sa)) {
 		/* Under RCU: its counters outlive this read section. */
 		kipsec_sa_drop(sa, KIPSEC_STAT_IN_LARVAL);
+		return NF_DROP;
+	}
+	if (unlikely(kipsec_sa_expired(sa))) {
+		kipsec_sa_drop(sa, KIPSEC_STAT_EXPIRED);
+		kipsec_sa_put(sa);
 		return NF_DROP;
 	}
 

@@ -20,6 +20,9 @@ extern const struct nla_policy kipsec_tmpl_policy[KIPSEC_TMPL_A_MAX + 1];
 bool kipsec_nl_admin(const struct sk_buff *request);
 
 /* netlink_sa.c */
+struct kipsec_sa;
+/* An SA as GET shows it, in a KIPSEC_A_SA nest; keys only if @keys. */
+int kipsec_nl_put_sa(struct sk_buff *skb, struct kipsec_sa *sa, bool keys);
 int kipsec_nl_new_sa(struct sk_buff *skb, struct genl_info *info);
 int kipsec_nl_del_sa(struct sk_buff *skb, struct genl_info *info);
 int kipsec_nl_get_sa(struct sk_buff *skb, struct genl_info *info);
@@ -28,6 +31,11 @@ int kipsec_nl_flush_sa(struct sk_buff *skb, struct genl_info *info);
 int kipsec_nl_alloc_spi(struct sk_buff *skb, struct genl_info *info);
 
 /* netlink_policy.c */
+struct kipsec_policy;
+struct kipsec_tmpl;
+/* A policy (KIPSEC_A_POLICY) or a template (KIPSEC_A_TMPL) as GET shows. */
+int kipsec_nl_put_policy(struct sk_buff *skb, const struct kipsec_policy *pol);
+int kipsec_nl_put_tmpl(struct sk_buff *skb, const struct kipsec_tmpl *t);
 int kipsec_nl_new_policy(struct sk_buff *skb, struct genl_info *info);
 int kipsec_nl_del_policy(struct sk_buff *skb, struct genl_info *info);
 int kipsec_nl_get_policy(struct sk_buff *skb, struct genl_info *info);

@@ -6,6 +6,7 @@
 #include "netlink.h"
 #include "netns.h"
 #include "policy.h"
+#include "event.h"
 
 #include <linux/slab.h>
 #include <net/genetlink.h>
@@ -148,6 +149,9 @@ int kipsec_nl_new_policy(struct sk_buff *skb, struct genl_info *info)
 	ret = kipsec_policy_insert(kn, pol, old);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "the policy index is taken");
+	if (!ret)
+		kipsec_event_policy(kn, pol, old ? KIPSEC_CMD_UPD_POLICY :
+						   KIPSEC_CMD_NEW_POLICY);
 out:
 	mutex_unlock(&kn->lock);
 	if (ret)
@@ -202,13 +206,15 @@ int kipsec_nl_del_policy(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&kn->lock);
 	pol = policy_find(kn, info);
-	if (!IS_ERR(pol))
+	if (!IS_ERR(pol)) {
+		kipsec_event_policy(kn, pol, KIPSEC_CMD_DEL_POLICY);
 		kipsec_policy_unlink(kn, pol);
+	}
 	mutex_unlock(&kn->lock);
 	return PTR_ERR_OR_ZERO(pol);
 }
 
-static int put_tmpl(struct sk_buff *skb, const struct kipsec_tmpl *t)
+int kipsec_nl_put_tmpl(struct sk_buff *skb, const struct kipsec_tmpl *t)
 {
 	struct nlattr *nest = nla_nest_start(skb, KIPSEC_A_TMPL);
 
@@ -229,7 +235,7 @@ static int put_tmpl(struct sk_buff *skb, const struct kipsec_tmpl *t)
 	return 0;
 }
 
-static int put_policy(struct sk_buff *skb, const struct kipsec_policy *pol)
+int kipsec_nl_put_policy(struct sk_buff *skb, const struct kipsec_policy *pol)
 {
 	struct nlattr *nest, *tmpls, *cur;
 	int i;
@@ -247,7 +253,7 @@ static int put_policy(struct sk_buff *skb, const struct kipsec_policy *pol)
 		if (!tmpls)
 			return -EMSGSIZE;
 		for (i = 0; i < pol->ntmpl; i++)
-			if (put_tmpl(skb, &pol->tmpl[i]))
+			if (kipsec_nl_put_tmpl(skb, &pol->tmpl[i]))
 				return -EMSGSIZE;
 		nla_nest_end(skb, tmpls);
 	}
@@ -283,7 +289,7 @@ int kipsec_nl_get_policy(struct sk_buff *skb, struct genl_info *info)
 	hdr = genlmsg_put_reply(msg, info, &kipsec_genl_family, 0,
 				KIPSEC_CMD_GET_POLICY);
 	ret = -EMSGSIZE;
-	if (!hdr || put_policy(msg, pol))
+	if (!hdr || kipsec_nl_put_policy(msg, pol))
 		goto err;
 	mutex_unlock(&kn->lock);
 	genlmsg_end(msg, hdr);
@@ -333,7 +339,7 @@ int kipsec_nl_dump_policy(struct sk_buff *skb, struct netlink_callback *cb)
 		if (!hdr)
 			break;
 		genl_dump_check_consistent(cb, hdr);
-		if (put_policy(skb, pol)) {
+		if (kipsec_nl_put_policy(skb, pol)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
@@ -359,8 +365,10 @@ int kipsec_nl_flush_policy(struct sk_buff *skb, struct genl_info *info)
 			dir = nla_get_u8(tb[KIPSEC_POL_A_DIR]);
 	}
 	mutex_lock(&kn->lock);
-	if (kn->active)
+	if (kn->active) {
 		kipsec_policy_flush(kn, dir);
+		kipsec_event_flush(kn, KIPSEC_CMD_FLUSH_POLICY, dir);
+	}
 	mutex_unlock(&kn->lock);
 	return 0;
 }

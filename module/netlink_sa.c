@@ -4,10 +4,12 @@
  * See uapi/linux/kipsec.h for the attribute trees.
  */
 #include "datapath.h"
+#include "event.h"
 #include "netlink.h"
 #include "netns.h"
 #include "sa.h"
 
+#include <crypto/algapi.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 
@@ -205,7 +207,8 @@ static struct kipsec_sa *sa_from_request(struct nlattr **tb,
 	ret = kipsec_replay_init(&sa->replay, window, seq, GFP_KERNEL);
 	if (ret)
 		goto err;
-	sa->add_time = ktime_get_real_seconds();
+	sa->add_ns = ktime_get_real_ns();
+	sa->add_time = div_u64(sa->add_ns, NSEC_PER_SEC);
 	return sa;
 
 err:
@@ -213,21 +216,223 @@ err:
 	return ERR_PTR(ret);
 }
 
-/* UPD_SA: what an update keeps from the SA it replaces. */
-static void sa_carry_over(struct kipsec_sa *sa, struct kipsec_sa *old)
+/* Whether @nla names the algorithm and key @alg has. */
+static int sa_same_alg(const struct kipsec_alg *alg, const struct nlattr *nla,
+		       struct netlink_ext_ack *extack)
 {
-	u64 oseq = atomic64_read(&old->oseq);
+	struct kipsec_alg *req = NULL;
+	int ret;
 
-	if (atomic64_read(&sa->oseq) < oseq)
-		atomic64_set(&sa->oseq, oseq);
-	atomic64_set(&sa->cur_bytes, atomic64_read(&old->cur_bytes));
-	atomic64_set(&sa->cur_packets, atomic64_read(&old->cur_packets));
-	sa->add_time = old->add_time;
-	sa->use_time = old->use_time;
-	spin_lock_bh(&old->lock);
-	if (sa->replay.top < old->replay.top)
-		sa->replay.top = old->replay.top;
-	spin_unlock_bh(&old->lock);
+	if (!nla)
+		return 0;
+	ret = sa_parse_alg(&req, nla, extack);
+	if (ret)
+		return ret;
+	if (!alg || strcmp(req->name, alg->name) ||
+	    req->key_len != alg->key_len ||
+	    crypto_memneq(req->key, alg->key, alg->key_len) ||
+	    (req->icv_bits && alg->icv_bits && req->icv_bits != alg->icv_bits)) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "an update cannot change the SA's algorithms or keys");
+		ret = -EINVAL;
+	}
+	kfree_sensitive(req);
+	return ret;
+}
+
+/* UPD_SA of a complete SA: what may change does, in place. */
+struct sa_change {
+	struct kipsec_lifetime lft;
+	struct kipsec_replay replay;
+	union kipsec_addr daddr, saddr;
+	u32 mark_value, mark_mask;
+	u64 oseq;
+	bool lifetime, window, mark, move;
+};
+
+static int sa_change_parse(struct kipsec_net *kn, struct kipsec_sa *sa,
+			   struct nlattr **tb, struct sa_change *c,
+			   struct netlink_ext_ack *extack)
+{
+	u16 family = sa->key.family;
+	struct kipsec_sel sel;
+	int ret;
+
+	if (tb[KIPSEC_SA_A_MODE] && nla_get_u8(tb[KIPSEC_SA_A_MODE]) != sa->mode) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_MODE],
+				    "an update cannot change the SA's mode");
+		return -EINVAL;
+	}
+	if (tb[KIPSEC_SA_A_FLAGS] &&
+	    nla_get_u32(tb[KIPSEC_SA_A_FLAGS]) != (sa->flags & KIPSEC_SA_F_ALL)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_FLAGS],
+				    "an update cannot change the SA's flags");
+		return -EINVAL;
+	}
+	if (tb[KIPSEC_SA_A_SEL]) {
+		ret = kipsec_sel_from_nla(&sel, tb[KIPSEC_SA_A_SEL], extack);
+		if (ret)
+			return ret;
+		if (!kipsec_sel_equal(&sel, &sa->sel)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_SEL],
+					    "an update cannot change the SA's selector");
+			return -EINVAL;
+		}
+	}
+	ret = sa_same_alg(sa->alg_aead, tb[KIPSEC_SA_A_ALG_AEAD], extack) ?:
+	      sa_same_alg(sa->alg_crypt, tb[KIPSEC_SA_A_ALG_CRYPT], extack) ?:
+	      sa_same_alg(sa->alg_auth, tb[KIPSEC_SA_A_ALG_AUTH], extack);
+	if (ret)
+		return ret;
+
+	if (tb[KIPSEC_SA_A_LIFETIME]) {
+		ret = sa_parse_lifetime(&c->lft, tb[KIPSEC_SA_A_LIFETIME], extack);
+		if (ret)
+			return ret;
+		c->lifetime = true;
+	}
+	if (tb[KIPSEC_SA_A_SET_MARK]) {
+		ret = parse_mark(&c->mark_value, &c->mark_mask,
+				 tb[KIPSEC_SA_A_SET_MARK], extack);
+		if (ret)
+			return ret;
+		c->mark = true;
+	}
+	if (tb[KIPSEC_SA_A_OSEQ]) {
+		c->oseq = nla_get_u64(tb[KIPSEC_SA_A_OSEQ]);
+		if (!(sa->flags & KIPSEC_SA_F_ESN) && c->oseq > U32_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_OSEQ],
+					    "sequence numbers above 2^32 need extended sequence numbers");
+			return -EINVAL;
+		}
+	}
+	if (tb[KIPSEC_SA_A_NEW_DADDR] || tb[KIPSEC_SA_A_NEW_SADDR]) {
+		c->daddr = sa->key.daddr;
+		c->saddr = sa->saddr;
+		ret = (tb[KIPSEC_SA_A_NEW_DADDR] ?
+		       kipsec_addr_from_nla(&c->daddr, family,
+					    tb[KIPSEC_SA_A_NEW_DADDR], extack) : 0) ?:
+		      (tb[KIPSEC_SA_A_NEW_SADDR] ?
+		       kipsec_addr_from_nla(&c->saddr, family,
+					    tb[KIPSEC_SA_A_NEW_SADDR], extack) : 0);
+		if (ret)
+			return ret;
+		if (!kipsec_addr_equal(family, &c->daddr, &sa->key.daddr) &&
+		    kipsec_sa_lookup(kn, family, &c->daddr, sa->key.spi,
+				     sa->key.proto)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_NEW_DADDR],
+					    "an SA with the new destination, SPI and protocol exists");
+			return -EEXIST;
+		}
+		c->move = true;
+	}
+	/* Last: the only step that allocates. */
+	if (tb[KIPSEC_SA_A_REPLAY_WINDOW]) {
+		u32 w = nla_get_u32(tb[KIPSEC_SA_A_REPLAY_WINDOW]);
+
+		if ((sa->flags & KIPSEC_SA_F_ESN) && !w) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_SA_A_REPLAY_WINDOW],
+					    "extended sequence numbers need a replay window");
+			return -EINVAL;
+		}
+		ret = kipsec_replay_init(&c->replay, w, 0, GFP_KERNEL);
+		if (ret)
+			return ret;
+		c->window = true;
+	}
+	return 0;
+}
+
+static void sa_set_outer(struct kipsec_sa *sa, const union kipsec_addr *daddr,
+			 const union kipsec_addr *saddr)
+{
+	spin_lock_bh(&sa->lock);
+	write_seqcount_begin(&sa->addr_seq);
+	sa->key.daddr = *daddr;
+	sa->dst_key.daddr = *daddr;
+	sa->saddr = *saddr;
+	write_seqcount_end(&sa->addr_seq);
+	spin_unlock_bh(&sa->lock);
+	/* The tunnel's cached route was for the old addresses. */
+	dst_cache_reset(&sa->dst_cache);
+}
+
+/* MOBIKE: the SA moves to new outer addresses, rehashed if need be. */
+static int sa_move(struct kipsec_sa *sa, const union kipsec_addr *daddr,
+		   const union kipsec_addr *saddr)
+{
+	union kipsec_addr old_daddr = sa->key.daddr, old_saddr = sa->saddr;
+	int ret;
+
+	if (kipsec_addr_equal(sa->key.family, daddr, &sa->key.daddr)) {
+		sa_set_outer(sa, daddr, saddr);
+		return 0;
+	}
+	kipsec_sa_rehash_begin(sa);
+	sa_set_outer(sa, daddr, saddr);
+	ret = kipsec_sa_rehash_end(sa);
+	if (ret) {
+		sa_set_outer(sa, &old_daddr, &old_saddr);
+		WARN_ON_ONCE(kipsec_sa_rehash_end(sa));
+	}
+	return ret;
+}
+
+static int sa_update(struct kipsec_net *kn, struct kipsec_sa *sa,
+		     struct nlattr **tb, struct netlink_ext_ack *extack)
+{
+	struct sa_change c = { };
+	struct kipsec_replay old;
+	int ret;
+
+	lockdep_assert_held(&kn->lock);
+	ret = sa_change_parse(kn, sa, tb, &c, extack);
+	if (ret)
+		return ret;
+	if (c.move) {
+		ret = sa_move(sa, &c.daddr, &c.saddr);
+		if (ret) {
+			kipsec_replay_free(&c.replay);
+			return ret;
+		}
+	}
+	if (c.window) {
+		spin_lock_bh(&sa->lock);
+		kipsec_replay_take(&c.replay, &sa->replay);
+		old = sa->replay;
+		sa->replay = c.replay;
+		spin_unlock_bh(&sa->lock);
+		kipsec_replay_free(&old);
+	}
+	if (c.oseq) {
+		s64 cur = atomic64_read(&sa->oseq);
+
+		while ((u64)cur < c.oseq &&
+		       !atomic64_try_cmpxchg(&sa->oseq, &cur, c.oseq))
+			;
+	}
+	if (tb[KIPSEC_SA_A_REQID])
+		WRITE_ONCE(sa->reqid, nla_get_u32(tb[KIPSEC_SA_A_REQID]));
+	if (c.mark) {
+		WRITE_ONCE(sa->smark_value, c.mark_value);
+		WRITE_ONCE(sa->smark_mask, c.mark_mask);
+	}
+	if (c.lifetime) {
+		WRITE_ONCE(sa->lft.soft_bytes, c.lft.soft_bytes);
+		WRITE_ONCE(sa->lft.hard_bytes, c.lft.hard_bytes);
+		WRITE_ONCE(sa->lft.soft_packets, c.lft.soft_packets);
+		WRITE_ONCE(sa->lft.hard_packets, c.lft.hard_packets);
+		WRITE_ONCE(sa->lft.soft_add_secs, c.lft.soft_add_secs);
+		WRITE_ONCE(sa->lft.hard_add_secs, c.lft.hard_add_secs);
+		WRITE_ONCE(sa->lft.soft_use_secs, c.lft.soft_use_secs);
+		WRITE_ONCE(sa->lft.hard_use_secs, c.lft.hard_use_secs);
+	}
+	kipsec_net_changed(kn);
+	kipsec_event_sa(sa, KIPSEC_CMD_UPD_SA);
+	/* New limits may be reached already: the events follow the update. */
+	if (c.lifetime)
+		kipsec_sa_lifetime_check(sa);
+	return 0;
 }
 
 int kipsec_nl_new_sa(struct sk_buff *skb, struct genl_info *info)
@@ -236,11 +441,36 @@ int kipsec_nl_new_sa(struct sk_buff *skb, struct genl_info *info)
 	bool update = info->genlhdr->cmd == KIPSEC_CMD_UPD_SA;
 	struct nlattr *tb[KIPSEC_SA_A_MAX + 1];
 	struct kipsec_sa *sa, *old;
+	struct kipsec_sa_key key;
 	int ret;
 
 	ret = sa_parse_nest(tb, info);
 	if (ret)
 		return ret;
+	if (update) {
+		/* A complete SA changes in place; a larval one is replaced. */
+		ret = sa_parse_id(tb, &key, info->extack);
+		if (ret)
+			return ret;
+		mutex_lock(&kn->lock);
+		old = kn->active ? kipsec_sa_lookup(kn, key.family, &key.daddr,
+						    key.spi, key.proto) : NULL;
+		if (!old) {
+			NL_SET_ERR_MSG(info->extack, "no such SA to update");
+			ret = -ENOENT;
+		} else if (!(old->flags & KIPSEC_SA_F_LARVAL)) {
+			ret = sa_update(kn, old, tb, info->extack);
+		} else {
+			ret = 1;
+		}
+		mutex_unlock(&kn->lock);
+		if (ret <= 0)
+			return ret;
+	} else if (tb[KIPSEC_SA_A_NEW_DADDR] || tb[KIPSEC_SA_A_NEW_SADDR]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "new addresses are for updating an SA");
+		return -EINVAL;
+	}
 	sa = sa_from_request(tb, info->extack);
 	if (IS_ERR(sa))
 		return PTR_ERR(sa);
@@ -256,16 +486,18 @@ int kipsec_nl_new_sa(struct sk_buff *skb, struct genl_info *info)
 		ret = -EEXIST;
 		goto out;
 	}
-	if (!old && update) {
-		NL_SET_ERR_MSG(info->extack, "no such SA to update");
+	if (update && (!old || !(old->flags & KIPSEC_SA_F_LARVAL))) {
+		/* It went, or was completed, while this one was built. */
+		NL_SET_ERR_MSG(info->extack, "the larval SA to complete is gone");
 		ret = -ENOENT;
 		goto out;
 	}
-	if (old) {
-		sa_carry_over(sa, old);
+	if (old)
 		kipsec_sa_unlink(old);
-	}
 	ret = kipsec_sa_insert(kn, sa);
+	if (!ret)
+		kipsec_event_sa(sa, update ? KIPSEC_CMD_UPD_SA :
+					     KIPSEC_CMD_NEW_SA);
 out:
 	mutex_unlock(&kn->lock);
 	if (ret)
@@ -301,8 +533,10 @@ int kipsec_nl_del_sa(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&kn->lock);
 	sa = sa_find(kn, info);
-	if (!IS_ERR(sa))
+	if (!IS_ERR(sa)) {
+		kipsec_event_sa(sa, KIPSEC_CMD_DEL_SA);
 		kipsec_sa_unlink(sa);
+	}
 	mutex_unlock(&kn->lock);
 	return PTR_ERR_OR_ZERO(sa);
 }
@@ -351,7 +585,7 @@ static int put_stats(struct sk_buff *skb, const u64 *stats)
 	return 0;
 }
 
-static int put_sa(struct sk_buff *skb, struct kipsec_sa *sa, bool keys)
+int kipsec_nl_put_sa(struct sk_buff *skb, struct kipsec_sa *sa, bool keys)
 {
 	const struct kipsec_lifetime *l = &sa->lft;
 	u64 lft[] = {
@@ -451,7 +685,7 @@ int kipsec_nl_get_sa(struct sk_buff *skb, struct genl_info *info)
 	hdr = genlmsg_put_reply(msg, info, &kipsec_genl_family, 0,
 				KIPSEC_CMD_GET_SA);
 	ret = -EMSGSIZE;
-	if (!hdr || put_sa(msg, sa, kipsec_nl_admin(skb)))
+	if (!hdr || kipsec_nl_put_sa(msg, sa, kipsec_nl_admin(skb)))
 		goto err;
 	mutex_unlock(&kn->lock);
 	genlmsg_end(msg, hdr);
@@ -505,7 +739,7 @@ int kipsec_nl_dump_sa(struct sk_buff *skb, struct netlink_callback *cb)
 		if (!hdr)
 			break;
 		genl_dump_check_consistent(cb, hdr);
-		if (put_sa(skb, sa, keys)) {
+		if (kipsec_nl_put_sa(skb, sa, keys)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
@@ -560,7 +794,8 @@ int kipsec_nl_alloc_spi(struct sk_buff *skb, struct genl_info *info)
 		sa->mode = nla_get_u8(tb[KIPSEC_SA_A_MODE]);
 	if (tb[KIPSEC_SA_A_REQID])
 		sa->reqid = nla_get_u32(tb[KIPSEC_SA_A_REQID]);
-	sa->add_time = ktime_get_real_seconds();
+	sa->add_ns = ktime_get_real_ns();
+	sa->add_time = div_u64(sa->add_ns, NSEC_PER_SEC);
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg) {
@@ -580,7 +815,7 @@ int kipsec_nl_alloc_spi(struct sk_buff *skb, struct genl_info *info)
 	}
 	hdr = genlmsg_put_reply(msg, info, &kipsec_genl_family, 0,
 				KIPSEC_CMD_ALLOC_SPI);
-	ret = !hdr || put_sa(msg, sa, false) ? -EMSGSIZE : 0;
+	ret = !hdr || kipsec_nl_put_sa(msg, sa, false) ? -EMSGSIZE : 0;
 	mutex_unlock(&kn->lock);
 	if (ret) {
 		nlmsg_free(msg);
@@ -609,8 +844,10 @@ int kipsec_nl_flush_sa(struct sk_buff *skb, struct genl_info *info)
 			proto = nla_get_u8(tb[KIPSEC_SA_A_PROTO]);
 	}
 	mutex_lock(&kn->lock);
-	if (kn->active)
+	if (kn->active) {
 		kipsec_sa_flush(kn, proto);
+		kipsec_event_flush(kn, KIPSEC_CMD_FLUSH_SA, proto);
+	}
 	mutex_unlock(&kn->lock);
 	return 0;
 }

@@ -5,6 +5,7 @@
  * hooks only once the namespace gets its first SA or policy.
  */
 #include "netns.h"
+#include "acquire.h"
 #include "hooks.h"
 #include "policy.h"
 #include "sa.h"
@@ -59,6 +60,7 @@ static int __net_init kipsec_net_init(struct net *net)
 	mutex_init(&kn->lock);
 	kn->gen = 1;
 	kn->acquire_expires = 30;
+	kipsec_acquire_init(kn);
 	return 0;
 }
 
@@ -67,13 +69,18 @@ static void __net_exit kipsec_net_exit(struct net *net)
 	struct kipsec_net *kn = kipsec_net(net);
 
 	if (kn->active) {
-		kipsec_sad_stop(kn);
+		/* No packet adds work after this (nf unregister syncs). */
 		kipsec_hooks_unregister(kn);
 		pr_debug("netns %u: hooks unregistered\n", net->ns.inum);
+		kipsec_sad_stop(kn);
 		mutex_lock(&kn->lock);
 		kipsec_spd_exit(kn);
 		kipsec_sad_exit(kn);
 		mutex_unlock(&kn->lock);
+		kipsec_acquire_exit(kn);
+		/* Expire work queued before the flush may still want kn. */
+		synchronize_rcu();
+		flush_workqueue(kipsec_sa_wq);
 		kipsec_stats_free(kn->stats);
 	}
 	mutex_destroy(&kn->lock);

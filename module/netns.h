@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/netfilter.h>
 #include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -42,6 +43,12 @@ struct kipsec_net {
 	u32 pol_next_index;
 	u32 pol_count;
 	u8 default_action[__KIPSEC_DIR_MAX];
+
+	/* Pending acquires (acquire.c) */
+#define KIPSEC_ACQ_BUCKETS 64
+	spinlock_t acq_lock;		/* the acquire hash; BHs off */
+	struct hlist_head acq_hash[KIPSEC_ACQ_BUCKETS];
+	unsigned int acq_count;
 
 	/* Settings (KIPSEC_A_CONFIG) */
 	u32 acquire_expires;

@@ -9,6 +9,7 @@
  * transformed so it is not looked at twice.
  */
 #include "datapath.h"
+#include "acquire.h"
 #include "hooks.h"
 #include "netns.h"
 #include "policy.h"
@@ -50,17 +51,19 @@ static struct dst_entry *tunnel_route4(struct net *net, struct kipsec_sa *sa,
 				       struct sk_buff *skb)
 {
 	struct flowi4 fl4 = {
-		.daddr = sa->key.daddr.a4,
-		.saddr = sa->saddr.a4,
 		.flowi4_proto = sa->key.proto,
 		.flowi4_mark = skb->mark,
 	};
+	union kipsec_addr daddr, saddr;
 	struct rtable *rt;
-	__be32 saddr;
+	__be32 src;
 
-	rt = dst_cache_get_ip4(&sa->dst_cache, &saddr);
+	rt = dst_cache_get_ip4(&sa->dst_cache, &src);
 	if (rt)
 		return &rt->dst;
+	kipsec_sa_outer(sa, &daddr, &saddr);
+	fl4.daddr = daddr.a4;
+	fl4.saddr = saddr.a4;
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
 		return NULL;
@@ -72,17 +75,19 @@ static struct dst_entry *tunnel_route6(struct net *net, struct kipsec_sa *sa,
 				       struct sk_buff *skb)
 {
 	struct flowi6 fl6 = {
-		.daddr = sa->key.daddr.a6,
-		.saddr = sa->saddr.a6,
 		.flowi6_proto = sa->key.proto,
 		.flowi6_mark = skb->mark,
 	};
-	struct in6_addr saddr;
+	union kipsec_addr daddr, saddr;
 	struct dst_entry *dst;
+	struct in6_addr src;
 
-	dst = dst_cache_get_ip6(&sa->dst_cache, &saddr);
+	dst = dst_cache_get_ip6(&sa->dst_cache, &src);
 	if (dst)
 		return dst;
+	kipsec_sa_outer(sa, &daddr, &saddr);
+	fl6.daddr = daddr.a6;
+	fl6.saddr = saddr.a6;
 	dst = ip6_route_output(net, NULL, &fl6);
 	if (dst->error) {
 		dst_release(dst);
@@ -174,11 +179,11 @@ static void output_one(struct kipsec_sa *sa, struct sk_buff *skb,
 	}
 	if (kipsec_sa_next_oseq(sa, &cb->seq)) {
 		kipsec_sa_drop(sa, KIPSEC_STAT_OUT_SEQ_OVERFLOW);
+		kipsec_sa_seq_exhausted(sa);
 		goto drop;
 	}
 	/* Counted as XFRM counts: the packet before the transform. */
-	atomic64_add(skb->len, &sa->cur_bytes);
-	atomic64_inc(&sa->cur_packets);
+	kipsec_sa_account(sa, skb->len);
 	if (sa->key.proto == IPPROTO_AH)
 		kipsec_ah_output(sa, skb, proto, output_done);
 	else
@@ -194,6 +199,7 @@ drop:
 static void tunnel_header4(struct sk_buff *skb, struct kipsec_sa *sa,
 			   u8 inner_ds, bool df)
 {
+	union kipsec_addr daddr, saddr;
 	struct iphdr *iph;
 	u8 tos;
 
@@ -211,8 +217,9 @@ static void tunnel_header4(struct sk_buff *skb, struct kipsec_sa *sa,
 			htons(IP_DF) : 0;
 	iph->ttl = ip4_dst_hoplimit(skb_dst(skb));
 	iph->protocol = sa->key.proto;
-	iph->saddr = sa->saddr.a4;
-	iph->daddr = sa->key.daddr.a4;
+	kipsec_sa_outer(sa, &daddr, &saddr);
+	iph->saddr = saddr.a4;
+	iph->daddr = daddr.a4;
 	iph->tot_len = htons(skb->len);
 	ip_select_ident(dev_net(skb_dst(skb)->dev), skb, NULL);
 }
@@ -220,6 +227,7 @@ static void tunnel_header4(struct sk_buff *skb, struct kipsec_sa *sa,
 static void tunnel_header6(struct sk_buff *skb, struct kipsec_sa *sa,
 			   u8 inner_ds)
 {
+	union kipsec_addr daddr, saddr;
 	struct ipv6hdr *ip6h;
 	u8 ds;
 
@@ -233,8 +241,9 @@ static void tunnel_header6(struct sk_buff *skb, struct kipsec_sa *sa,
 	ip6_flow_hdr(ip6h, ds, 0);
 	ip6h->nexthdr = sa->key.proto;
 	ip6h->hop_limit = ip6_dst_hoplimit(skb_dst(skb));
-	ip6h->saddr = sa->saddr.a6;
-	ip6h->daddr = sa->key.daddr.a6;
+	kipsec_sa_outer(sa, &daddr, &saddr);
+	ip6h->saddr = saddr.a6;
+	ip6h->daddr = daddr.a6;
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 	/* An IPv4 packet without DF may be fragmented inside IPv6. */
 	skb->ignore_df = 1;
@@ -475,9 +484,9 @@ unsigned int kipsec_output_hook(void *priv, struct sk_buff *skb,
 		if (pol->tmpl[0].level == KIPSEC_LEVEL_USE)
 			return NF_ACCEPT;
 		kipsec_stats_inc(kn->stats, KIPSEC_STAT_OUT_NO_SA);
+		kipsec_acquire(kn, pol, &flow);
 		return NF_DROP;
 	}
-	kipsec_sa_touch(sa);
 
 	/* The packet ends here for the stack: confirm its connection. */
 	if (nf_conntrack_confirm(skb) != NF_ACCEPT) {

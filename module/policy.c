@@ -101,8 +101,13 @@ int kipsec_policy_insert(struct kipsec_net *kn, struct kipsec_policy *pol,
 		if (ret)
 			return ret;
 		xa_store(&kn->pol_ids, pol->index, pol, GFP_KERNEL);
-		list_del_rcu(&old->list);
-		pol_list_add(kn, pol);
+		if (pol->priority == old->priority) {
+			/* Readers see the old or the new, never neither. */
+			list_replace_rcu(&old->list, &pol->list);
+		} else {
+			list_del_rcu(&old->list);
+			pol_list_add(kn, pol);
+		}
 		kfree_rcu(old, rcu);
 		kipsec_net_changed(kn);
 		return 0;

@@ -108,6 +108,22 @@ int kipsec_replay_advance(struct kipsec_replay *r, u64 seq)
 	return 0;
 }
 
+void kipsec_replay_take(struct kipsec_replay *to,
+			const struct kipsec_replay *from)
+{
+	u64 i, n = min(to->size, from->size);
+
+	to->top = from->top;
+	if (!to->size)
+		return;
+	/* Older than the old window (or no window): counts as seen. */
+	bitmap_fill(to->bitmap, to->nbits);
+	for (i = 0; i < n && i <= from->top; i++)
+		if (!seen(from, from->top - i))
+			__clear_bit((from->top - i) & (to->nbits - 1),
+				    to->bitmap);
+}
+
 void kipsec_replay_export(const struct kipsec_replay *r, u32 *words,
 			  unsigned int nwords)
 {

@@ -34,6 +34,14 @@ int kipsec_replay_check(const struct kipsec_replay *r, u32 seq_lo, bool esn,
  */
 int kipsec_replay_advance(struct kipsec_replay *r, u64 seq);
 
+/*
+ * A resize: @to, made by kipsec_replay_init with the new size, takes the
+ * position and the history of @from that fits; sequence numbers older
+ * than @from's window count as seen.
+ */
+void kipsec_replay_take(struct kipsec_replay *to,
+			const struct kipsec_replay *from);
+
 /* Copies the bitmap out as u32 words, word 0 bit 0 = @top (uapi form). */
 void kipsec_replay_export(const struct kipsec_replay *r, u32 *words,
 			  unsigned int nwords);

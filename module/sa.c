@@ -7,6 +7,8 @@
  * once the last reference (in-flight crypto holds one) is dropped.
  */
 #include "sa.h"
+#include "acquire.h"
+#include "event.h"
 #include "netns.h"
 #include "policy.h"
 
@@ -31,21 +33,26 @@ static const struct rhashtable_params sa_dst_params = {
 	.automatic_shrinking = true,
 };
 
-/* Removes larval SAs older than the acquire timeout; again each second. */
+/*
+ * Removes larval SAs and acquire entries older than the acquire timeout;
+ * again each second while there are any.
+ */
 static void kipsec_larval_reap(struct work_struct *work)
 {
 	struct kipsec_net *kn = container_of(to_delayed_work(work),
 					     struct kipsec_net, larval_work);
 	u64 now = ktime_get_real_seconds();
 	struct kipsec_sa *sa, *tmp;
+	bool more;
 
 	mutex_lock(&kn->lock);
 	list_for_each_entry_safe(sa, tmp, &kn->sa_larval, larval_node)
 		if (sa->add_time + kn->acquire_expires <= now)
 			kipsec_sa_unlink(sa);
-	if (!list_empty(&kn->sa_larval))
-		schedule_delayed_work(&kn->larval_work, HZ);
+	more = !list_empty(&kn->sa_larval);
 	mutex_unlock(&kn->lock);
+	if (kipsec_acquire_reap(kn) || more)
+		schedule_delayed_work(&kn->larval_work, HZ);
 }
 
 int kipsec_sad_init(struct kipsec_net *kn)
@@ -111,6 +118,8 @@ struct kipsec_sa *kipsec_sa_alloc(gfp_t gfp)
 	}
 	refcount_set(&sa->ref, 1);
 	spin_lock_init(&sa->lock);
+	seqcount_spinlock_init(&sa->addr_seq, &sa->lock);
+	kipsec_sa_lifetime_init(sa);
 	atomic_inc(&kipsec_sa_live);
 	return sa;
 }
@@ -118,6 +127,8 @@ struct kipsec_sa *kipsec_sa_alloc(gfp_t gfp)
 /* Frees an SA that was never published, or whose last reference is gone. */
 void kipsec_sa_free(struct kipsec_sa *sa)
 {
+	/* A packet racing with the unlink may have armed it again. */
+	timer_delete_sync(&sa->timer);
 	if (sa->aead)
 		crypto_free_aead(sa->aead);
 	if (sa->ahash)
@@ -138,7 +149,7 @@ void kipsec_sa_free(struct kipsec_sa *sa)
  * SAs are freed in process context after a grace period: freeing a crypto
  * transform may sleep, and the last reference may go in softirq context.
  */
-static struct workqueue_struct *kipsec_sa_wq;
+struct workqueue_struct *kipsec_sa_wq;
 
 static void kipsec_sa_free_work(struct work_struct *work)
 {
@@ -208,6 +219,10 @@ int kipsec_sa_insert(struct kipsec_net *kn, struct kipsec_sa *sa)
 		list_add_tail(&sa->larval_node, &kn->sa_larval);
 		if (!delayed_work_pending(&kn->larval_work))
 			schedule_delayed_work(&kn->larval_work, HZ);
+	} else {
+		kipsec_acquire_sa_added(kn, sa->key.family, &sa->key.daddr,
+					sa->key.proto);
+		kipsec_sa_lifetime_start(sa);
 	}
 	kipsec_net_changed(kn);
 	return 0;
@@ -219,6 +234,37 @@ err_spi:
 	return ret;
 }
 
+void kipsec_sa_rehash_begin(struct kipsec_sa *sa)
+{
+	struct kipsec_net *kn = sa->kn;
+
+	lockdep_assert_held(&kn->lock);
+	rhashtable_remove_fast(&kn->sa_by_spi, &sa->spi_node, sa_spi_params);
+	rhltable_remove(&kn->sa_by_dst, &sa->dst_node, sa_dst_params);
+}
+
+int kipsec_sa_rehash_end(struct kipsec_sa *sa)
+{
+	struct kipsec_net *kn = sa->kn;
+	int ret;
+
+	lockdep_assert_held(&kn->lock);
+	ret = rhashtable_lookup_insert_fast(&kn->sa_by_spi, &sa->spi_node,
+					    sa_spi_params);
+	if (ret)
+		return ret;
+	ret = rhltable_insert(&kn->sa_by_dst, &sa->dst_node, sa_dst_params);
+	if (ret) {
+		rhashtable_remove_fast(&kn->sa_by_spi, &sa->spi_node,
+				       sa_spi_params);
+		return ret;
+	}
+	kipsec_acquire_sa_added(kn, sa->key.family, &sa->key.daddr,
+				sa->key.proto);
+	kipsec_net_changed(kn);
+	return 0;
+}
+
 /* Phase one of removal: readers stop finding it; the reference goes. */
 void kipsec_sa_unlink(struct kipsec_sa *sa)
 {
@@ -226,6 +272,7 @@ void kipsec_sa_unlink(struct kipsec_sa *sa)
 
 	lockdep_assert_held(&kn->lock);
 	WRITE_ONCE(sa->dead, true);
+	kipsec_sa_lifetime_stop(sa);
 	rhashtable_remove_fast(&kn->sa_by_spi, &sa->spi_node, sa_spi_params);
 	rhltable_remove(&kn->sa_by_dst, &sa->dst_node, sa_dst_params);
 	xa_erase(&kn->sa_ids, sa->id);
@@ -279,7 +326,8 @@ static bool tmpl_fits(const struct kipsec_tmpl *t, const struct kipsec_sa *sa,
 		      const struct kipsec_flow *flow)
 {
 	if (sa->mode != t->mode || (t->reqid && sa->reqid != t->reqid) ||
-	    (t->spi && sa->key.spi != t->spi) || (sa->flags & KIPSEC_SA_F_LARVAL))
+	    (t->spi && sa->key.spi != t->spi) ||
+	    (sa->flags & KIPSEC_SA_F_LARVAL) || kipsec_sa_expired(sa))
 		return false;
 	if (t->mode == KIPSEC_MODE_TUNNEL) {
 		if (!ipv6_addr_any(&t->saddr.a6) &&

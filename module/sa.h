@@ -10,7 +10,9 @@
 #include <linux/kipsec.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/timekeeping.h>
 #include <linux/workqueue.h>
 #include <net/dst_cache.h>
@@ -76,9 +78,15 @@ struct kipsec_sa {
 	bool dead;			/* unlinked; set under kn->lock */
 	struct list_head larval_node;	/* kn->sa_larval, while larval */
 
+	/*
+	 * The outer addresses change only by an update (MOBIKE), under
+	 * @lock and @addr_seq; the datapath reads them with
+	 * kipsec_sa_outer(). key.family, key.spi and key.proto never change.
+	 */
 	struct kipsec_sa_key key;	/* family, daddr, spi, proto */
 	struct kipsec_sa_dst_key dst_key;
 	union kipsec_addr saddr;
+	seqcount_spinlock_t addr_seq;
 	u8 mode;
 	u32 reqid;
 	u32 flags;			/* KIPSEC_SA_F_* */
@@ -95,15 +103,66 @@ struct kipsec_sa {
 	u8 ahlen;			/* AH header with ICV and padding */
 	u64 iv_secret;
 
-	spinlock_t lock;		/* replay window, lifetimes */
+	spinlock_t lock;		/* replay window, addresses */
 	atomic64_t oseq;		/* last sequence number sent */
 	struct kipsec_replay replay;
-	struct kipsec_lifetime lft;
+	struct kipsec_lifetime lft;	/* READ_ONCE: an update rewrites it */
 	atomic64_t cur_bytes, cur_packets;
-	u64 add_time, use_time;		/* seconds since the epoch */
+	u64 add_time;			/* seconds since the epoch */
+	u64 use_time;			/* same, 0 = not used yet */
+	u64 add_ns, use_ns;		/* the same in ns, for time limits */
 	struct kipsec_stats __percpu *stats;
 	struct dst_cache dst_cache;	/* outer route, tunnel mode */
+
+	/* Lifetimes (lifetime.c) */
+	unsigned long expire_flags;	/* KIPSEC_SA_EXPIRE_* bits */
+	struct timer_list timer;	/* next time limit */
+	struct work_struct expire_work;	/* holds a reference while queued */
 };
+
+/* Bits of kipsec_sa.expire_flags. */
+enum {
+	KIPSEC_SA_EXPIRE_SOFT,		/* soft limit reached, event sent */
+	KIPSEC_SA_EXPIRE_SOFT_QUEUED,	/* datapath asked for the soft event */
+	KIPSEC_SA_EXPIRE_HARD,		/* hard limit reached: not used again */
+	KIPSEC_SA_EXPIRE_COUNTED,	/* has byte or packet limits */
+};
+
+extern struct workqueue_struct *kipsec_sa_wq;
+
+/* The outer addresses of @sa, consistent with each other. */
+static inline void kipsec_sa_outer(const struct kipsec_sa *sa,
+				   union kipsec_addr *daddr,
+				   union kipsec_addr *saddr)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&sa->addr_seq);
+		*daddr = sa->key.daddr;
+		*saddr = sa->saddr;
+	} while (read_seqcount_retry(&sa->addr_seq, seq));
+}
+
+static inline bool kipsec_sa_expired(const struct kipsec_sa *sa)
+{
+	return test_bit(KIPSEC_SA_EXPIRE_HARD, &sa->expire_flags);
+}
+
+/*
+ * lifetime.c. Start: arms the time limits of a new SA (kn->lock held).
+ * Stop: at unlink. Check: applies the limits now, sending soft and hard
+ * EXPIRE events and removing the SA at a hard one (kn->lock held).
+ * Account: the datapath counts one packet of @len bytes (see the uapi for
+ * what is counted) and asks for an expiry check when a limit is reached.
+ */
+void kipsec_sa_lifetime_start(struct kipsec_sa *sa);
+void kipsec_sa_lifetime_stop(struct kipsec_sa *sa);
+void kipsec_sa_lifetime_check(struct kipsec_sa *sa);
+void kipsec_sa_lifetime_init(struct kipsec_sa *sa);
+void kipsec_sa_account(struct kipsec_sa *sa, unsigned int len);
+/* The outbound counter is exhausted: a hard expiry. */
+void kipsec_sa_seq_exhausted(struct kipsec_sa *sa);
 
 int kipsec_sa_module_init(void);
 void kipsec_sa_drain(void);
@@ -197,17 +256,16 @@ static inline int kipsec_sa_replay_advance(struct kipsec_sa *sa, u64 seq)
 	return err;
 }
 
-/* Records the first use, as XFRM's use_time. */
-static inline void kipsec_sa_touch(struct kipsec_sa *sa)
-{
-	if (unlikely(!READ_ONCE(sa->use_time)))
-		WRITE_ONCE(sa->use_time, ktime_get_real_seconds());
-}
-
 /* Writers, with kn->lock held. */
 int kipsec_sa_insert(struct kipsec_net *kn, struct kipsec_sa *sa);
 void kipsec_sa_unlink(struct kipsec_sa *sa);
 void kipsec_sa_flush(struct kipsec_net *kn, u8 proto);
+/*
+ * An SA's destination changes (MOBIKE): out of the tables, then, with the
+ * new addresses set, back in; -errno (and still out) if that fails.
+ */
+void kipsec_sa_rehash_begin(struct kipsec_sa *sa);
+int kipsec_sa_rehash_end(struct kipsec_sa *sa);
 
 /* Allocation and crypto set-up of a new SA (not yet published). */
 struct kipsec_sa *kipsec_sa_alloc(gfp_t gfp);

@@ -23,6 +23,7 @@ static const u16 kipsec_stat_attr[__KIPSEC_STAT_MAX] = {
 	[KIPSEC_STAT_IN_TFC] = KIPSEC_STATS_A_IN_TFC,
 	[KIPSEC_STAT_OUT_NO_ROUTE] = KIPSEC_STATS_A_OUT_NO_ROUTE,
 	[KIPSEC_STAT_OUT_MALFORMED] = KIPSEC_STATS_A_OUT_MALFORMED,
+	[KIPSEC_STAT_EVENTS_LOST] = KIPSEC_STATS_A_EVENTS_LOST,
 };
 
 struct kipsec_stats __percpu *kipsec_stats_alloc(gfp_t gfp)

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KIPSEC_EVENT_H
+#define _KIPSEC_EVENT_H
+
+#include <linux/types.h>
+
+struct kipsec_flow;
+struct kipsec_net;
+struct kipsec_policy;
+struct kipsec_sa;
+struct kipsec_tmpl;
+
+/*
+ * Events on the multicast group (see "Events" in the uapi header). Each
+ * is built only when someone listens in the SA's or policy's namespace;
+ * one that cannot be delivered raises the EVENTS_LOST counter. All but
+ * acquire run in process context with kn->lock held.
+ */
+void kipsec_event_sa(struct kipsec_sa *sa, u8 cmd);
+void kipsec_event_expire(struct kipsec_sa *sa, bool hard);
+void kipsec_event_policy(struct kipsec_net *kn,
+			 const struct kipsec_policy *pol, u8 cmd);
+/* FLUSH_SA (@what = protocol) or FLUSH_POLICY (@what = direction). */
+void kipsec_event_flush(struct kipsec_net *kn, u8 cmd, int what);
+/* Any context: an outbound packet of @flow found no SA for @t. */
+void kipsec_event_acquire(struct kipsec_net *kn,
+			  const struct kipsec_policy *pol,
+			  const struct kipsec_tmpl *t,
+			  const struct kipsec_flow *flow);
+
+#endif /* _KIPSEC_EVENT_H */
