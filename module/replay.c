@@ -171,6 +171,47 @@ static bool __init replay_run(const char *name, u32 size, u64 top, bool esn,
 	return ok;
 }
 
+/*
+ * A resize keeps what fits: 64 -> 128 -> 32 with holes at top - 3 and
+ * top - 40; the hole beyond the smaller window is lost (counts as seen).
+ */
+static bool __init replay_resize_run(void)
+{
+	struct kipsec_replay a, b, c;
+	bool ok = true;
+	u64 s;
+
+	if (kipsec_replay_init(&a, 64, 0, GFP_KERNEL))
+		return false;
+	for (s = 1; s <= 200; s++)
+		if (s != 197 && s != 160)
+			kipsec_replay_advance(&a, s);
+	if (kipsec_replay_init(&b, 128, 0, GFP_KERNEL)) {
+		kipsec_replay_free(&a);
+		return false;
+	}
+	kipsec_replay_take(&b, &a);
+	ok &= b.top == 200 && !kipsec_replay_check(&b, 197, false, &s) &&
+	      !kipsec_replay_check(&b, 160, false, &s) &&
+	      kipsec_replay_check(&b, 199, false, &s) &&
+	      kipsec_replay_check(&b, 100, false, &s);
+	if (!kipsec_replay_init(&c, 32, 0, GFP_KERNEL)) {
+		kipsec_replay_take(&c, &b);
+		ok &= !kipsec_replay_check(&c, 197, false, &s) &&
+		      kipsec_replay_check(&c, 160, false, &s) &&
+		      kipsec_replay_check(&c, 198, false, &s) &&
+		      !kipsec_replay_check(&c, 201, false, &s);
+		kipsec_replay_free(&c);
+	} else {
+		ok = false;
+	}
+	kipsec_replay_free(&b);
+	kipsec_replay_free(&a);
+	if (!ok)
+		pr_err("replay selftest resize: history not kept\n");
+	return ok;
+}
+
 bool __init kipsec_replay_selftest(void)
 {
 	static const struct replay_step plain[] __initconst = {
@@ -211,6 +252,7 @@ bool __init kipsec_replay_selftest(void)
 			  ARRAY_SIZE(esn_wrap)) &
 	       replay_run("4096", KIPSEC_REPLAY_WINDOW_MAX, 1, false, big,
 			  ARRAY_SIZE(big)) &
-	       replay_run("no-window", 0, 0, false, none, ARRAY_SIZE(none));
+	       replay_run("no-window", 0, 0, false, none, ARRAY_SIZE(none)) &
+	       replay_resize_run();
 }
 #endif

@@ -89,14 +89,14 @@
  *   the replay window's history are kept. What may change:
  *     LIFETIME        replaces the limits (a limit already reached fires)
  *     REPLAY_WINDOW   resizes the window, keeping the history that fits
- *     SET_MARK, REQID, SEL
+ *     SET_MARK, REQID
  *     OSEQ            only upwards (a restored SA never reuses a number)
  *     NEW_DADDR, NEW_SADDR   move the SA to new outer addresses (MOBIKE);
  *                     same family; the SA is then (NEW_DADDR, SPI, PROTO):
  *                     -EEXIST, and nothing changes, if that is taken.
- *   MODE, FLAGS and the algorithms may be repeated but not changed
- *   (-EINVAL); SADDR and SEQ are ignored. Absent attributes are left as
- *   they are.
+ *   MODE, FLAGS, SEL and the algorithms with their keys may be repeated
+ *   but not changed (-EINVAL); SADDR, SEQ and the rest are ignored.
+ *   Absent attributes are left as they are. An update sends UPD_SA.
  *
  * KIPSEC_CMD_DEL_SA    (doit, admin)          ip xfrm state delete
  *   request:  KIPSEC_A_SA { FAMILY, DADDR, SPI, PROTO }
@@ -148,9 +148,10 @@
  *   object only. The command says what happened:
  *   NEW_SA, UPD_SA, DEL_SA:  KIPSEC_A_SA as GET shows it, with keys (the
  *                       group is admin-only; on a kernel that cannot
- *                       restrict the group, never with keys). DEL_SA is
- *                       also sent when an SA goes for a hard expiry or a
- *                       flush.
+ *                       restrict the group, never with keys). As in XFRM,
+ *                       an SA removed by a hard expiry sends only the hard
+ *                       EXPIRE, one removed by a flush only FLUSH_SA, and a
+ *                       larval SA timing out nothing.
  *   FLUSH_SA:           optionally KIPSEC_A_SA { PROTO } as requested.
  *   NEW_POLICY, UPD_POLICY, DEL_POLICY: KIPSEC_A_POLICY as GET shows it.
  *   FLUSH_POLICY:       optionally KIPSEC_A_POLICY { DIR }.
@@ -389,9 +390,14 @@ enum kipsec_sel_attr {
 /*
  * Lifetime limits (u64 each, 0 = no limit). Bytes and packets are counted
  * per packet as XFRM counts them: on output the length of the packet
- * before the transform, on input after it. *_ADD_SECS run from when the
- * SA was added, *_USE_SECS from its first packet. A soft limit sends one
- * EXPIRE event; a hard limit sends a hard EXPIRE and removes the SA.
+ * before the transform (the IP packet in tunnel mode, the transport
+ * payload after the IP header in transport mode), on input what ESP or
+ * AH carried, after decryption. *_ADD_SECS run from when the SA was added,
+ * *_USE_SECS from its first packet. A soft limit sends one EXPIRE event;
+ * a hard limit sends a hard EXPIRE and removes the SA. The packet that
+ * reaches a hard limit is the last one the SA carries, give or take one
+ * packet per CPU in flight at that moment; time limits fire within a
+ * second.
  */
 enum kipsec_lifetime_attr {
 	KIPSEC_LT_A_UNSPEC,
