@@ -430,7 +430,7 @@ struct genl_family kipsec_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = kipsec_genl_ops,
 	.n_ops = ARRAY_SIZE(kipsec_genl_ops),
-	.resv_start_op = KIPSEC_CMD_MAX + 1,
+	.resv_start_op = 0,	/* strict: a command takes only its attributes */
 	.mcgrps = kipsec_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(kipsec_mcgrps),
 };

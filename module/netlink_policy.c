@@ -79,9 +79,19 @@ static struct kipsec_policy *policy_from_request(struct nlattr **tb,
 		NL_SET_ERR_MSG(extack, "the policy's direction is missing");
 		return ERR_PTR(-EINVAL);
 	}
+	if (!tb[KIPSEC_POL_A_SEL]) {
+		NL_SET_ERR_MSG(extack,
+			       "the policy's selector is missing (an empty one matches everything)");
+		return ERR_PTR(-EINVAL);
+	}
 	if (tb[KIPSEC_POL_A_TMPLS])
 		nla_for_each_nested(nla, tb[KIPSEC_POL_A_TMPLS], rem)
 			ntmpl++;
+	if (ntmpl > KIPSEC_MAX_TMPLS) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_POL_A_TMPLS],
+				    "a policy takes at most 6 templates");
+		return ERR_PTR(-EINVAL);
+	}
 	if (ntmpl > 1) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_POL_A_TMPLS],
 				    "nested templates are not supported yet");
@@ -175,6 +185,11 @@ static struct kipsec_policy *policy_find(struct kipsec_net *kn,
 		return ERR_PTR(ret);
 	if (!tb[KIPSEC_POL_A_DIR]) {
 		NL_SET_ERR_MSG(info->extack, "the policy's direction is missing");
+		return ERR_PTR(-EINVAL);
+	}
+	if (!tb[KIPSEC_POL_A_INDEX] && !tb[KIPSEC_POL_A_SEL]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "a policy is named by its selector or its index");
 		return ERR_PTR(-EINVAL);
 	}
 	dir = nla_get_u8(tb[KIPSEC_POL_A_DIR]);

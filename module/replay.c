@@ -26,7 +26,8 @@ int kipsec_replay_init(struct kipsec_replay *r, u32 size, u64 top, gfp_t gfp)
 	if (!r->bitmap)
 		return -ENOMEM;
 	/* Everything up to @top counts as seen, as after a restore. */
-	bitmap_fill(r->bitmap, r->nbits);
+	if (top)
+		bitmap_fill(r->bitmap, r->nbits);
 	return 0;
 }
 

@@ -309,17 +309,34 @@ int kipsec_sa_insert_larval(struct kipsec_net *kn, struct kipsec_sa *sa,
 	return -ENOSPC;
 }
 
+/*
+ * Newest first: SAs to one destination share a list in sa_by_dst, newest
+ * at its head, and removing the head is O(1) (oldest first would make a
+ * flush of many SAs to one peer quadratic).
+ */
 void kipsec_sa_flush(struct kipsec_net *kn, u8 proto)
 {
-	struct kipsec_sa *sa;
+	struct kipsec_sa *sa, **all;
 	unsigned long id;
+	u32 n = 0;
 
 	lockdep_assert_held(&kn->lock);
+	all = kvmalloc_array(kn->sa_count, sizeof(*all), GFP_KERNEL);
 	xa_for_each(&kn->sa_ids, id, sa) {
-		if (!proto || sa->key.proto == proto)
+		if (proto && sa->key.proto != proto)
+			continue;
+		if (!all) {
 			kipsec_sa_unlink(sa);
+			cond_resched();
+			continue;
+		}
+		all[n++] = sa;
+	}
+	while (all && n) {
+		kipsec_sa_unlink(all[--n]);
 		cond_resched();
 	}
+	kvfree(all);
 }
 
 static bool tmpl_fits(const struct kipsec_tmpl *t, const struct kipsec_sa *sa,

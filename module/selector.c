@@ -160,7 +160,7 @@ int kipsec_family_from_nla(u16 *family, const struct nlattr *nla,
 	if (f != AF_INET && f != AF_INET6) {
 		NL_SET_ERR_MSG_ATTR(extack, nla,
 				    "address family must be AF_INET or AF_INET6");
-		return -EAFNOSUPPORT;
+		return -EINVAL;
 	}
 	*family = f;
 	return 0;

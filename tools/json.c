@@ -147,3 +147,9 @@ void json_u64(struct json *j, const char *key, uint64_t val)
 	member(j, key);
 	fprintf(j->f, "%" PRIu64, val);
 }
+
+void json_bool(struct json *j, const char *key, bool val)
+{
+	member(j, key);
+	fputs(val ? "true" : "false", j->f);
+}

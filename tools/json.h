@@ -31,6 +31,7 @@ void json_str(struct json *j, const char *key, const char *val);
 void json_strf(struct json *j, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void json_u64(struct json *j, const char *key, uint64_t val);
+void json_bool(struct json *j, const char *key, bool val);
 
 /* Writes @s as a quoted JSON string: escapes, and no invalid UTF-8. */
 void json_quote(FILE *f, const char *s);

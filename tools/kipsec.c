@@ -22,9 +22,16 @@ struct options opts;
 static void usage(void)
 {
 	fputs("Usage: kipsec [ OPTIONS ] OBJECT { COMMAND | help }\n"
+	      "       kipsec [ -force ] -batch FILE\n"
+	      "       kipsec monitor [ all | LISTofOBJECTS ]\n"
+	      "       kipsec save\n"
+	      "       kipsec restore FILE\n"
 	      "       kipsec version\n"
-	      "where  OBJECT := { state | policy | stats | config | version | help }\n"
+	      "where  OBJECT := { state | policy | stats | config | monitor | save |\n"
+	      "                  restore | version | help }\n"
 	      "       OPTIONS := { -j[son] | -s[tatistics] | -n[etns] NAME }\n"
+	      "       LISTofOBJECTS := [ LISTofOBJECTS ] { acquire | expire | sa | policy }\n"
+	      "       FILE: one command line (OBJECT COMMAND) per line, \"-\" = stdin\n"
 	      "Try \"kipsec OBJECT help\" for an object's commands.\n",
 	      stdout);
 }
@@ -152,8 +159,15 @@ static void enter_netns(const char *name)
 	close(fd);
 }
 
+int run_command(int argc, char **argv)
+{
+	return dispatch(NULL, objects, argc, argv, usage);
+}
+
 int main(int argc, char **argv)
 {
+	const char *batch = NULL;
+
 	for (argc--, argv++; argc > 0 && argv[0][0] == '-'; argc--, argv++) {
 		const char *opt = argv[0] + 1 + (argv[0][1] == '-');
 
@@ -171,7 +185,10 @@ int main(int argc, char **argv)
 		} else if (matches(opt, "batch")) {
 			if (argc < 2)
 				die("option \"%s\" needs a file name", argv[0]);
-			return run_batch(argv[1]);
+			batch = argv[1];
+			argc--, argv++;
+		} else if (matches(opt, "force")) {
+			opts.force = true;
 		} else if (matches(opt, "Version") || matches(opt, "V")) {
 			printf("kipsec tool %s\n", KIPSEC_TOOL_VERSION);
 			return 0;
@@ -183,5 +200,10 @@ int main(int argc, char **argv)
 			    argv[0]);
 		}
 	}
-	return dispatch(NULL, objects, argc, argv, usage);
+	if (batch) {
+		if (argc > 0)
+			die("-batch takes no command (\"%s\" follows it)", argv[0]);
+		return run_batch(batch);
+	}
+	return run_command(argc, argv);
 }

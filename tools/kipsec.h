@@ -4,12 +4,14 @@
 #define KIPSEC_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #define KIPSEC_TOOL_VERSION "0.1.0"
 
 struct options {
 	bool json;		/* -j: JSON output */
 	int stats;		/* -s: counters; repeat for more */
+	bool force;		/* -force: a batch goes on after an error */
 };
 
 extern struct options opts;
@@ -43,8 +45,52 @@ int do_restore(int verb, int argc, char **argv);	/* batch.c */
 
 /*
  * -batch FILE ("-" = stdin): runs each line as "kipsec LINE", stopping at
- * the first error, which it reports with the line number (batch.c).
+ * the first error, which it reports with the line number (batch.c); with
+ * -force every line runs. Returns the exit status: 0, or 1 if a line failed.
  */
 int run_batch(const char *file);
+
+/* Runs one command line (the words after the options), as main does. */
+int run_command(int argc, char **argv);
+
+/* --- What save and monitor print (sa_print.c, pol_print.c) ----------- */
+
+struct out;
+struct sa;
+struct sel;
+struct policy;
+struct nlmsghdr;
+
+/* sa_print/pol_print with @key naming the JSON object (NULL: none). */
+void sa_print_key(const struct out *o, const struct sa *sa, const char *key);
+void pol_print_key(const struct out *o, const struct policy *p,
+		   const char *key);
+
+/*
+ * One line that re-creates the SA or policy ("state add ...", "policy
+ * add ..."), for kipsec save. Returns 0, or -1 after fail() when it
+ * cannot (keys not shown to a reader without CAP_NET_ADMIN). A larval SA
+ * gives a comment line.
+ */
+int sa_save(FILE *f, const struct sa *sa);
+int pol_save(FILE *f, const struct policy *p);
+/* Selector words as the parser takes them back; a word, quoted if needed. */
+void sel_save(FILE *f, const struct sel *s);
+void save_word(FILE *f, const char *w);
+
+/* kipsec monitor's objects. */
+#define EV_ACQUIRE	0x1
+#define EV_EXPIRE	0x2
+#define EV_SA		0x4
+#define EV_POLICY	0x8
+#define EV_ALL		0xf
+
+/*
+ * Prints one message of the events group as ip xfrm monitor does (JSON:
+ * one object and a newline). Returns 1, or 0 if it is not an event of
+ * @mask (EV_*) and nothing was printed.
+ */
+int event_print(const struct out *o, const struct nlmsghdr *nlh,
+		unsigned int mask);
 
 #endif /* KIPSEC_H */

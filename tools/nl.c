@@ -21,6 +21,7 @@
 
 static struct mnl_socket *sock;
 static uint16_t family_id;
+static uint32_t events_group;	/* the "events" multicast group, 0 = none */
 static uint32_t seq;
 static char extack[256];
 
@@ -46,11 +47,38 @@ static void nl_open(void)
 	seq = (uint32_t)time(NULL);
 }
 
+/* One CTRL_ATTR_MCAST_GROUPS entry: { NAME, ID }. */
+static int mcgrp_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct { const char *name; uint32_t id; } *g = data;
+
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_NAME &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+		g->name = mnl_attr_get_str(attr);
+	else if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_ID &&
+		 mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+		g->id = mnl_attr_get_u32(attr);
+	return MNL_CB_OK;
+}
+
+static int mcgrps_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct { const char *name; uint32_t id; } g = { NULL, 0 };
+
+	(void)data;
+	mnl_attr_parse_nested(attr, mcgrp_attr_cb, &g);
+	if (g.name && !strcmp(g.name, KIPSEC_MCGRP_EVENTS))
+		events_group = g.id;
+	return MNL_CB_OK;
+}
+
 static int family_attr_cb(const struct nlattr *attr, void *data)
 {
 	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
 	    mnl_attr_validate(attr, MNL_TYPE_U16) >= 0)
 		*(uint16_t *)data = mnl_attr_get_u16(attr);
+	else if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GROUPS)
+		mnl_attr_parse_nested(attr, mcgrps_attr_cb, NULL);
 	return MNL_CB_OK;
 }
 
@@ -120,7 +148,8 @@ static int nl_recv(uint32_t s, nl_reply_cb cb, void *data)
 					return error;
 				return intr ? -EINTR : 0;
 			}
-			if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
+			/* an interrupted dump is read to its end, unused */
+			if (nlh->nlmsg_type < NLMSG_MIN_TYPE || intr)
 				continue;
 			if (cb && cb(nlh, data) < MNL_CB_OK)
 				return -EPROTO;
@@ -128,7 +157,7 @@ static int nl_recv(uint32_t s, nl_reply_cb cb, void *data)
 	}
 }
 
-static uint16_t nl_family(void)
+uint16_t nl_family(void)
 {
 	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
@@ -198,4 +227,16 @@ int nl_talk(struct nl_req *req, nl_reply_cb cb, void *data)
 	if (ret && ret != -EINTR)
 		nl_report(ret);
 	return ret;
+}
+
+uint32_t nl_events_group(void)
+{
+	nl_family();
+	return events_group;
+}
+
+struct mnl_socket *nl_socket(void)
+{
+	nl_family();
+	return sock;
 }

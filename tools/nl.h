@@ -39,6 +39,15 @@ int nl_talk(struct nl_req *req, nl_reply_cb cb, void *data);
 int nl_exchange(struct nl_req *req, nl_reply_cb cb, void *data);
 void nl_report(int err);
 
+/*
+ * The family id (resolved once; dies with one line if the module is
+ * missing), the id of its "events" multicast group (0 if it has none),
+ * and the socket every request goes through.
+ */
+uint16_t nl_family(void);
+uint32_t nl_events_group(void);
+struct mnl_socket *nl_socket(void);
+
 /* The errno of the last failure and its extack message ("" if none). */
 const char *nl_last_extack(void);
 

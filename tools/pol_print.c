@@ -5,9 +5,11 @@
  * list filter; and the replies of getdefault.
  */
 #include "xfrm.h"
+#include "kipsec.h"
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <linux/genetlink.h>
 
 /* --- Reading replies ------------------------------------------------------ */
 
@@ -110,14 +112,15 @@ void pol_from(const struct nlattr *nest, struct policy *p)
 
 /* --- Printing ------------------------------------------------------------ */
 
-static void tmpl_json(const struct out *o, const struct tmpl *t)
+static void tmpl_json(const struct out *o, const struct tmpl *t,
+		      const char *key)
 {
 	const char *proto = xfrm_proto_name(t->proto);
 	const char *mode = mode_name(t->mode);
 	const char *level = level_name(t->level);
 	char buf[INET6_ADDRSTRLEN];
 
-	json_obj_open(o->j, NULL);
+	json_obj_open(o->j, key);
 	if (t->has & BIT(KIPSEC_TMPL_A_SADDR))
 		json_str(o->j, "src", addr_str(&t->saddr, 0, buf));
 	if (t->has & BIT(KIPSEC_TMPL_A_DADDR))
@@ -181,12 +184,13 @@ static void tmpl_print(const struct out *o, const struct tmpl *t,
 	}
 }
 
-static void pol_json(const struct out *o, const struct policy *p)
+static void pol_json(const struct out *o, const struct policy *p,
+		     const char *key)
 {
 	const char *dir = dir_name(p->dir);
 	unsigned int i;
 
-	json_obj_open(o->j, NULL);
+	json_obj_open(o->j, key);
 	sel_print(o, &p->sel, 0);
 	if (dir)
 		json_str(o->j, "dir", dir);
@@ -200,7 +204,7 @@ static void pol_json(const struct out *o, const struct policy *p)
 	json_u64(o->j, "priority", p->priority);
 	json_arr_open(o->j, "tmpl");
 	for (i = 0; i < p->ntmpl; i++)
-		tmpl_json(o, &p->tmpl[i]);
+		tmpl_json(o, &p->tmpl[i], NULL);
 	json_arr_close(o->j);
 	if (o->stats)
 		cur_print(o, &p->cur, "\t");
@@ -209,11 +213,17 @@ static void pol_json(const struct out *o, const struct policy *p)
 
 void pol_print(const struct out *o, const struct policy *p)
 {
+	pol_print_key(o, p, NULL);
+}
+
+void pol_print_key(const struct out *o, const struct policy *p,
+		   const char *key)
+{
 	const char *dir = dir_name(p->dir);
 	unsigned int i;
 
 	if (o->j) {
-		pol_json(o, p);
+		pol_json(o, p, key);
 		return;
 	}
 	sel_print(o, &p->sel, 0);
@@ -318,4 +328,231 @@ int default_show_cb(const struct nlmsghdr *nlh, void *data)
 		json_obj_close(sh->out.j);
 	sh->count++;
 	return MNL_CB_OK;
+}
+
+/* --- kipsec save ----------------------------------------------------------- */
+
+int pol_save(FILE *f, const struct policy *p)
+{
+	const char *dir = dir_name(p->dir);
+	char buf[INET6_ADDRSTRLEN];
+	unsigned int i;
+
+	if (!dir || p->action >= __KIPSEC_ACTION_MAX)
+		return fail("policy index %u: direction %u or action %u is unknown to this tool",
+			    p->index, p->dir, p->action);
+	fputs("policy add ", f);
+	sel_save(f, &p->sel);
+	fprintf(f, " dir %s priority %u action %s", dir, p->priority,
+		p->action == KIPSEC_ACTION_BLOCK ? "block" : "allow");
+	for (i = 0; i < p->ntmpl; i++) {
+		const struct tmpl *t = &p->tmpl[i];
+		const char *proto = xfrm_proto_name(t->proto);
+		const char *mode = mode_name(t->mode);
+		const char *level = level_name(t->level);
+
+		if (!proto || !mode || !level)
+			return fail("policy index %u: a template's protocol, mode or level is unknown to this tool",
+				    p->index);
+		fputs(" tmpl", f);
+		if (t->has & BIT(KIPSEC_TMPL_A_SADDR))
+			fprintf(f, " src %s", addr_str(&t->saddr, 0, buf));
+		if (t->has & BIT(KIPSEC_TMPL_A_DADDR))
+			fprintf(f, " dst %s", addr_str(&t->daddr, 0, buf));
+		fprintf(f, " proto %s", proto);
+		if (t->spi)
+			fprintf(f, " spi 0x%08x", t->spi);
+		fprintf(f, " mode %s", mode);
+		if (t->reqid)
+			fprintf(f, " reqid %u", t->reqid);
+		fprintf(f, " level %s", level);
+	}
+	fputc('\n', f);
+	return 0;
+}
+
+/* --- kipsec monitor: events as ip xfrm monitor prints them ------------------ */
+
+static const struct {
+	uint8_t cmd;
+	unsigned int obj;	/* EV_* */
+	const char *name;	/* JSON "event" */
+	const char *prefix;	/* text, before the object */
+} events[] = {
+	{ KIPSEC_CMD_NEW_SA, EV_SA, "new-sa", "" },
+	{ KIPSEC_CMD_UPD_SA, EV_SA, "upd-sa", "Updated " },
+	{ KIPSEC_CMD_DEL_SA, EV_SA, "del-sa", "Deleted " },
+	{ KIPSEC_CMD_FLUSH_SA, EV_SA, "flush-sa", "Flushed state" },
+	{ KIPSEC_CMD_NEW_POLICY, EV_POLICY, "new-policy", "" },
+	{ KIPSEC_CMD_UPD_POLICY, EV_POLICY, "upd-policy", "Updated " },
+	{ KIPSEC_CMD_DEL_POLICY, EV_POLICY, "del-policy", "Deleted " },
+	{ KIPSEC_CMD_FLUSH_POLICY, EV_POLICY, "flush-policy", "Flushed policy" },
+	{ KIPSEC_CMD_EXPIRE, EV_EXPIRE, "expire", "Expired " },
+	{ KIPSEC_CMD_ACQUIRE, EV_ACQUIRE, "acquire", "acquire" },
+};
+
+/* FLUSH_SA { PROTO } / FLUSH_POLICY { DIR }: what was flushed. */
+static void flush_print(const struct out *o, const struct nlmsghdr *nlh,
+			uint8_t cmd)
+{
+	bool sa = cmd == KIPSEC_CMD_FLUSH_SA;
+	const struct nlattr *nest = msg_nest(nlh, sa ? KIPSEC_A_SA :
+					     KIPSEC_A_POLICY);
+	const char *name = NULL;
+	char num[8] = "";
+
+	if (sa && nest) {
+		struct sa f;
+
+		sa_from(nest, &f);
+		if (f.has & BIT(KIPSEC_SA_A_PROTO)) {
+			name = xfrm_proto_name(f.proto);
+			if (!name)
+				snprintf(num, sizeof(num), "%u", f.proto);
+		}
+	} else if (nest) {
+		struct policy f;
+
+		pol_from(nest, &f);
+		if (f.has & BIT(KIPSEC_POL_A_DIR)) {
+			name = dir_name(f.dir);
+			if (!name)
+				snprintf(num, sizeof(num), "%u", f.dir);
+		}
+	}
+	if (!name && num[0] && nest)
+		name = num;
+	if (o->j) {
+		if (name)
+			json_str(o->j, sa ? "proto" : "dir", name);
+	} else if (name) {
+		fprintf(o->f, " %s %s", sa ? "proto" : "dir", name);
+	}
+}
+
+static void acquire_print(const struct out *o, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *pn = msg_nest(nlh, KIPSEC_A_POLICY);
+	const struct nlattr *tn = msg_nest(nlh, KIPSEC_A_TMPL);
+	const struct nlattr *sn = msg_nest(nlh, KIPSEC_A_SEL);
+	struct policy p;
+	struct tmpl t;
+	struct sel pkt;
+	const char *proto;
+
+	memset(&p, 0, sizeof(p));
+	memset(&t, 0, sizeof(t));
+	memset(&pkt, 0, sizeof(pkt));
+	if (pn)
+		pol_from(pn, &p);
+	if (tn)
+		mnl_attr_parse_nested(tn, tmpl_attr_cb, &t);
+	if (sn)
+		sel_from(sn, &pkt);
+	if (o->j) {
+		if (pn)
+			pol_json(o, &p, "policy");
+		if (tn)
+			tmpl_json(o, &t, "tmpl");
+		if (sn) {
+			json_obj_open(o->j, "sel");
+			sel_print(o, &pkt, 0);
+			json_obj_close(o->j);
+		}
+		return;
+	}
+	proto = xfrm_proto_name(t.proto);
+	if (proto)
+		fprintf(o->f, " proto %s \n", proto);
+	else
+		fprintf(o->f, " proto %u \n", t.proto);
+	fputs("  sel ", o->f);
+	sel_print(o, &pkt, p.sel.family);
+	fputs("\n  policy ", o->f);
+	pol_print(o, &p);
+	if (tn)
+		tmpl_print(o, &t, p.sel.family);
+}
+
+int event_print(const struct out *o, const struct nlmsghdr *nlh,
+		unsigned int mask)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *nest;
+	size_t i;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*g))
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(events); i++)
+		if (events[i].cmd == g->cmd)
+			break;
+	if (i == ARRAY_SIZE(events) || !(events[i].obj & mask))
+		return 0;
+	if (o->j) {
+		json_obj_open(o->j, NULL);
+		json_str(o->j, "event", events[i].name);
+	} else {
+		fputs(events[i].prefix, o->f);
+	}
+	switch (g->cmd) {
+	case KIPSEC_CMD_FLUSH_SA:
+	case KIPSEC_CMD_FLUSH_POLICY:
+		flush_print(o, nlh, g->cmd);
+		if (!o->j)
+			fputc('\n', o->f);
+		break;
+	case KIPSEC_CMD_NEW_POLICY:
+	case KIPSEC_CMD_UPD_POLICY:
+	case KIPSEC_CMD_DEL_POLICY:
+		nest = msg_nest(nlh, KIPSEC_A_POLICY);
+		if (nest) {
+			struct policy p;
+
+			pol_from(nest, &p);
+			pol_print_key(o, &p, "policy");
+		} else if (!o->j) {
+			fputc('\n', o->f);
+		}
+		break;
+	case KIPSEC_CMD_ACQUIRE:
+		acquire_print(o, nlh);
+		break;
+	default:	/* the SA events and EXPIRE */
+		nest = msg_nest(nlh, KIPSEC_A_SA);
+		if (g->cmd == KIPSEC_CMD_EXPIRE) {
+			bool hard = msg_nest(nlh, KIPSEC_A_EXPIRE_HARD);
+
+			if (o->j)
+				json_bool(o->j, "hard", hard);
+			if (!o->j && nest) {
+				struct sa sa;
+				char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+				const char *proto;
+
+				sa_from(nest, &sa);
+				proto = xfrm_proto_name(sa.proto);
+				fprintf(o->f, "src %s dst %s proto %s spi 0x%08x hard %d\n",
+					addr_str(sa.has & BIT(KIPSEC_SA_A_SADDR) ?
+						 &sa.saddr : NULL, sa.family, s),
+					addr_str(&sa.daddr, sa.family, d),
+					proto ? proto : "?", sa.spi, hard);
+			} else if (!o->j) {
+				fprintf(o->f, "hard %d\n", hard);
+			}
+		}
+		if (nest) {
+			struct sa sa;
+
+			sa_from(nest, &sa);
+			sa_print_key(o, &sa, "sa");
+		} else if (!o->j && g->cmd != KIPSEC_CMD_EXPIRE) {
+			fputc('\n', o->f);
+		}
+		break;
+	}
+	if (o->j) {
+		json_obj_close(o->j);
+		fputc('\n', o->f);
+	}
+	return 1;
 }

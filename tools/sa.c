@@ -69,7 +69,18 @@ static const char *const refused_allocspi[] = { "mark", "seq", NULL };
 struct sa_words {
 	uint32_t seq[4];	/* replay-seq, -oseq, -seq-hi, -oseq-hi */
 	unsigned int seq_has;	/* BIT(i) of seq[] */
+	bool flag, mark;	/* "flag", "output-mark" given */
 };
+
+/*
+ * "state update"'s MOBIKE words new-dst/new-src: the only words with no
+ * place in struct sa, kept here from state_parse() to the state_build()
+ * of the same command (has: BIT(KIPSEC_SA_A_NEW_DADDR/NEW_SADDR)).
+ */
+static struct {
+	uint64_t has;
+	struct kaddr daddr, saddr;
+} mobike;
 
 /*
  * One word of ID := src ADDR | dst ADDR | proto XFRM-PROTO | spi SPI.
@@ -362,6 +373,62 @@ static int add_complete(const struct args *a, struct sa *sa,
 	       sel_finish(&sa->sel, sa->family) : 0;
 }
 
+/* "new-dst ADDR" / "new-src ADDR" of "state update": 1 taken, 0 not, -1. */
+static int mobike_word(struct args *a)
+{
+	bool dst = args_is(a, "new-dst");
+	const char *w = args_peek(a);
+
+	if (!dst && !args_is(a, "new-src"))
+		return 0;
+	args_take(a);
+	mobike.has |= BIT(dst ? KIPSEC_SA_A_NEW_DADDR : KIPSEC_SA_A_NEW_SADDR);
+	return args_addr(a, w, dst ? &mobike.daddr : &mobike.saddr) ? -1 : 1;
+}
+
+/*
+ * "state update" without an algorithm changes an SA in place: only what
+ * the line gives is sent (UPD_SA leaves absent attributes alone), the ID
+ * (dst, proto, spi) is all that is required.
+ */
+static int update_complete(const struct args *a, struct sa *sa,
+			   struct sa_words *sw)
+{
+	uint16_t nd = mobike.has & BIT(KIPSEC_SA_A_NEW_DADDR) ?
+		      mobike.daddr.family : 0;
+	uint16_t ns = mobike.has & BIT(KIPSEC_SA_A_NEW_SADDR) ?
+		      mobike.saddr.family : 0;
+
+	if (id_complete(a, sa, true))
+		return -1;
+	if (args_same_family(sa->family, nd, "dst and new-dst") ||
+	    args_same_family(sa->family, ns, "dst and new-src") ||
+	    args_same_family(nd, ns, "new-dst and new-src"))
+		return -1;
+	if (sa->replay_window > KIPSEC_REPLAY_WINDOW_MAX)
+		return fail("replay-window %u is larger than %u, the most kipsec takes",
+			    sa->replay_window, KIPSEC_REPLAY_WINDOW_MAX);
+	if (sw->seq_has & 5) {
+		sa->seq = (uint64_t)sw->seq[2] << 32 | sw->seq[0];
+		sa->has |= BIT(KIPSEC_SA_A_SEQ);
+	}
+	if (sw->seq_has & 10) {
+		sa->oseq = (uint64_t)sw->seq[3] << 32 | sw->seq[1];
+		sa->has |= BIT(KIPSEC_SA_A_OSEQ);
+	}
+	if (sw->flag)
+		sa->has |= BIT(KIPSEC_SA_A_FLAGS);
+	if (sa->lifetime.has)
+		sa->has |= BIT(KIPSEC_SA_A_LIFETIME);
+	/* "output-mark 0" takes the SA's mark away */
+	if (sw->mark && !(sa->has & BIT(KIPSEC_SA_A_SET_MARK))) {
+		sa->mark_mask = 0;
+		sa->has |= BIT(KIPSEC_SA_A_SET_MARK);
+	}
+	return (sa->has & BIT(KIPSEC_SA_A_SEL)) ?
+	       sel_finish(&sa->sel, sa->family) : 0;
+}
+
 /* A u32 keyword: 1 taken, 0 not @kw, -1 bad value. */
 static int u32_word(struct args *a, const char *kw, uint32_t *v,
 		    uint64_t *has, uint16_t attr)
@@ -403,12 +470,15 @@ static int add_word(struct args *a, struct sa *sa, struct sa_words *sw)
 			    KIPSEC_SA_A_REPLAY_WINDOW)) ||
 	    (ret = mode_word(a, sa)))
 		return ret;
-	if (args_eat(a, "flag") || args_eat(a, "extra-flag"))
+	if (args_eat(a, "flag") || args_eat(a, "extra-flag")) {
+		sw->flag = true;
 		ret = flag_words(a, w, w[0] == 'e', &sa->flags);
-	else if (args_eat(a, "limit"))
+	} else if (args_eat(a, "limit")) {
 		ret = limit_words(a, &sa->lifetime);
-	else if (args_eat(a, "output-mark"))
+	} else if (args_eat(a, "output-mark")) {
+		sw->mark = true;
 		ret = mark_words(a, sa);
+	}
 	else if (args_eat(a, "sel"))
 		ret = sel_words(a, &sa->sel);
 	else
@@ -491,6 +561,7 @@ int state_parse(struct state_cmd *c, enum state_verb verb, int argc,
 				     verb <= ST_UPDATE ? refused_add : refused_id;
 
 	memset(c, 0, sizeof(*c));
+	memset(&mobike, 0, sizeof(mobike));
 	c->verb = verb;
 	while (a.argc > 0) {
 		const char *w = args_peek(&a);
@@ -500,6 +571,11 @@ int state_parse(struct state_cmd *c, enum state_verb verb, int argc,
 			return fail("\"state count\" takes no arguments");
 		if (verb == ST_FLUSH && strcmp(w, "proto"))
 			return args_unknown(&a, w);
+		if (verb == ST_UPDATE && (ret = mobike_word(&a))) {
+			if (ret < 0)
+				return -1;
+			continue;
+		}
 		ret = id_word(&a, sa, filter);
 		if (!ret && verb <= ST_UPDATE && !(ret = alg_words(&a, sa)))
 			ret = add_word(&a, sa, &sw);
@@ -513,8 +589,15 @@ int state_parse(struct state_cmd *c, enum state_verb verb, int argc,
 			return args_refuse(w, refused) ? -1 : args_unknown(&a, w);
 	}
 	switch (verb) {
-	case ST_ADD:
 	case ST_UPDATE:
+		if (!(sa->has & (BIT(KIPSEC_SA_A_ALG_AEAD) |
+				 BIT(KIPSEC_SA_A_ALG_CRYPT) |
+				 BIT(KIPSEC_SA_A_ALG_AUTH))))
+			return update_complete(&a, sa, &sw);
+		if (mobike.has)
+			return fail("new-dst and new-src move an SA: they cannot be combined with an algorithm (a complete SA)");
+		return add_complete(&a, sa, &sw);
+	case ST_ADD:
 		return add_complete(&a, sa, &sw);
 	case ST_ALLOCSPI:
 		return allocspi_complete(&a, sa);
@@ -633,5 +716,9 @@ void state_build(const struct state_cmd *c, struct nl_req *req)
 		mnl_attr_put_u32(nlh, KIPSEC_SA_A_SPI_MIN, sa->spi_min);
 	if (has & BIT(KIPSEC_SA_A_SPI_MAX))
 		mnl_attr_put_u32(nlh, KIPSEC_SA_A_SPI_MAX, sa->spi_max);
+	if (c->verb == ST_UPDATE && (mobike.has & BIT(KIPSEC_SA_A_NEW_DADDR)))
+		addr_put(nlh, KIPSEC_SA_A_NEW_DADDR, &mobike.daddr);
+	if (c->verb == ST_UPDATE && (mobike.has & BIT(KIPSEC_SA_A_NEW_SADDR)))
+		addr_put(nlh, KIPSEC_SA_A_NEW_SADDR, &mobike.saddr);
 	mnl_attr_nest_end(nlh, nest);
 }

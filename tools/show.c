@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 int talk(struct nl_req *req)
 {
@@ -45,13 +46,18 @@ int dump_retry(struct nl_req *req, nl_reply_cb cb, void *data,
 	int i, ret = 0;
 
 	for (i = 0; i < DUMP_TRIES; i++) {
+		if (i) {	/* let a burst of changes pass: 2, 4, ... 512 ms */
+			struct timespec ts = { 0, (1L << i) * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
 		reset(data);
 		ret = nl_exchange(req, cb, data);
 		if (ret != -EINTR)
 			break;
 	}
 	if (ret == -EINTR) {
-		error_line("the dump was interrupted by concurrent changes %d times in a row; try again",
+		error_line("the dump was interrupted by concurrent changes %d times in a row (pausing up to 0.5 s between attempts); try again",
 			   DUMP_TRIES);
 		return 2;
 	}

@@ -19,9 +19,10 @@ int show_one(struct nl_req *req, nl_reply_cb cb, bool nokeys);
  * @filter: a JSON array with -j. The text of one attempt is kept in
  * memory and written once the dump is complete, so that a dump the
  * kernel marks interrupted (a concurrent change) is restarted, up to
- * DUMP_TRIES times, without printing anything twice.
+ * DUMP_TRIES times with a growing pause between attempts (2 ms, doubling
+ * up to 512 ms), without printing anything twice.
  */
-#define DUMP_TRIES 5
+#define DUMP_TRIES 10
 int show_dump(struct nl_req *req, nl_reply_cb cb, const void *filter,
 	      bool nokeys);
 

@@ -6,10 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *batch_file;
+static unsigned long batch_line;
+jmp_buf *batch_jmp;
+
+void batch_at(const char *file, unsigned long line)
+{
+	batch_file = file;
+	batch_line = line;
+}
+
 static void vline(const char *fmt, va_list ap)
 {
 	fflush(stdout);
 	fputs("kipsec: ", stderr);
+	if (batch_file)
+		fprintf(stderr, "%s:%lu: ", batch_file, batch_line);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
@@ -23,6 +35,13 @@ void error_line(const char *fmt, ...)
 	va_end(ap);
 }
 
+static void __attribute__((noreturn)) leave(int code)
+{
+	if (batch_jmp)
+		longjmp(*batch_jmp, code ? code : 1);
+	exit(code);
+}
+
 void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -30,7 +49,7 @@ void die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vline(fmt, ap);
 	va_end(ap);
-	exit(1);
+	leave(1);
 }
 
 void die_code(int code, const char *fmt, ...)
@@ -40,7 +59,7 @@ void die_code(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vline(fmt, ap);
 	va_end(ap);
-	exit(code);
+	leave(code);
 }
 
 static char errbuf[512];
@@ -65,4 +84,45 @@ bool matches(const char *arg, const char *word)
 	size_t len = strlen(arg);
 
 	return len && len <= strlen(word) && !strncmp(arg, word, len);
+}
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	       c == '\f';
+}
+
+int split_line(char *line, char **argv, int max)
+{
+	char *r = line, *w = line;
+	int n = 0;
+
+	for (;;) {
+		while (blank(*r))
+			r++;
+		if (!*r || *r == '#')
+			return n;
+		if (n == max)
+			return fail("more than %d words on one line", max);
+		argv[n++] = w;
+		/* a word: runs of plain and quoted characters, up to a blank */
+		while (*r && !blank(*r)) {
+			char q = *r;
+
+			if (q != '"' && q != '\'') {
+				*w++ = *r++;
+				continue;
+			}
+			for (r++; *r && *r != q; )
+				*w++ = *r++;
+			if (!*r)
+				return fail("a %s quote is not closed",
+					    q == '"' ? "double" : "single");
+			r++;
+		}
+		/* @w may have caught up with @r: end the word after reading */
+		if (*r)
+			r++;
+		*w++ = '\0';
+	}
 }

@@ -88,6 +88,30 @@ expect missing-value 1 '^kipsec: "spi" needs a value' -- state get dst 10.0.0.1 
 expect policy-no-dir 1 '^kipsec: "dir" is required for "policy add"$' -- policy add src 10.0.0.0/8
 expect policy-no-id 1 '^kipsec: "policy delete" needs a SELECTOR or "index INDEX"$' -- \
 	policy delete dir out
+# Batch files: the error names FILE:LINE, the first failing line stops the
+# run (exit 1), -force goes on; restore the same.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '# comment\n\nstate add src 10.0.0.1 xyz\nstate frob\n' >"$tmp/b"
+expect batch-bad-line 1 "^kipsec: $tmp/b:3: unknown keyword \"xyz\" for \"state add\"; try \"kipsec state help\"\$" -- -batch "$tmp/b"
+expect restore-bad-line 1 "^kipsec: $tmp/b:3: unknown keyword \"xyz\"" -- restore "$tmp/b"
+expect batch-force 1 "b:3: unknown keyword.*
+kipsec: $tmp/b:4: unknown command \"frob\" for \"state\"" -- -force -batch "$tmp/b"
+expect batch-stdin 1 '^kipsec: stdin:1: unknown object "frob"' -- -batch - <<<"frob"
+printf 'state count\n' >"$tmp/c"
+expect batch-module-absent 1 "^kipsec: $tmp/c:1: the kipsec kernel module is not loaded" -- -batch "$tmp/c"
+printf 'state "x\n' >"$tmp/q"
+expect batch-quote 1 "^kipsec: $tmp/q:1: a double quote is not closed\$" -- -batch "$tmp/q"
+expect batch-no-file 1 '^kipsec: cannot open "/nonexistent": No such file or directory$' -- -batch /nonexistent
+expect batch-with-command 1 '^kipsec: -batch takes no command' -- -batch "$tmp/b" state list
+expect restore-no-file 1 '^kipsec: "restore" needs one FILE' -- restore
+expect save-args 1 '^kipsec: "save" takes no arguments$' -- save now
+expect save-module-absent 1 "$absent" -- save
+expect monitor-bad-object 1 '^kipsec: unknown object "frob" for "monitor"' -- monitor frob
+expect monitor-module-absent 1 "$absent" -- monitor sa policy
+expect monitor-help 0 'OBJECT := acquire \| expire \| sa \| policy' -- monitor help
+expect update-partial 1 "$absent" -- state update dst 10.0.0.2 proto esp spi 1 replay-window 64 new-dst 10.0.0.3
+expect state-help-update 0 'new-dst ADDR' -- state help
 while IFS=: read -r name args; do
 	# shellcheck disable=SC2086
 	one_line "one-line-$name" $args

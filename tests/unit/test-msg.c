@@ -81,7 +81,9 @@ SCHEMA(sa_s,
 	[KIPSEC_SA_A_LIFETIME] = { "LIFETIME", NEST, &lt_s },
 	[KIPSEC_SA_A_SET_MARK] = { "SET_MARK", NEST, &mark_s },
 	[KIPSEC_SA_A_SPI_MIN] = { "SPI_MIN", U32, NULL },
-	[KIPSEC_SA_A_SPI_MAX] = { "SPI_MAX", U32, NULL });
+	[KIPSEC_SA_A_SPI_MAX] = { "SPI_MAX", U32, NULL },
+	[KIPSEC_SA_A_NEW_DADDR] = { "NEW_DADDR", ADDR, NULL },
+	[KIPSEC_SA_A_NEW_SADDR] = { "NEW_SADDR", ADDR, NULL });
 SCHEMA(tmpl_s,
 	[KIPSEC_TMPL_A_FAMILY] = { "FAMILY", U16, NULL },
 	[KIPSEC_TMPL_A_DADDR] = { "DADDR", ADDR, NULL },
@@ -295,6 +297,29 @@ static const struct msg_case msg_cases[] = {
 	  "NEW_SA SA{FAMILY=10 DADDR=2001:db8::2 SADDR=2001:db8::1 "
 	  "SPI=0x00000009 PROTO=50 MODE=1 CRYPT{NAME=cbc(aes) KEY=" KEY16 "} "
 	  "SEL{FAMILY=10 PROTO=17 SPORT=53 SPORT_MASK=65535}}" },
+	/* update without an algorithm: only what is given (UPD_SA in place) */
+	{ "state update dst 10.0.0.2 proto esp spi 1 replay-window 128",
+	  "UPD_SA SA{FAMILY=2 DADDR=10.0.0.2 SPI=0x00000001 PROTO=50 "
+	  "REPLAY_WINDOW=128}" },
+	{ "state update " SA_ID " reqid 9 limit time-hard 60 limit byte-soft inf "
+	  "output-mark 0x20 sel src 10.1.0.0/16 replay-oseq 7 replay-oseq-hi 1",
+	  "UPD_SA SA{" SA_ID_WANT " REQID=9 OSEQ=4294967303 SEL{FAMILY=2 "
+	  "SADDR=10.1.0.0 SPREFIX=16} LIFETIME{SOFT_BYTES=0 HARD_ADD_SECS=60} "
+	  "SET_MARK{VALUE=32 MASK=4294967295}}" },
+	/* what cannot change may be repeated; output-mark 0 removes the mark */
+	{ "state update dst 10.0.0.2 proto esp spi 1 mode tunnel flag esn "
+	  "output-mark 0",
+	  "UPD_SA SA{FAMILY=2 DADDR=10.0.0.2 SPI=0x00000001 PROTO=50 MODE=1 "
+	  "FLAGS=8 SET_MARK{VALUE=0 MASK=0}}" },
+	/* MOBIKE: new outer addresses */
+	{ "state update dst 2001:db8::2 proto esp spi 5 new-dst 2001:db8::9 "
+	  "new-src 2001:db8::8",
+	  "UPD_SA SA{FAMILY=10 DADDR=2001:db8::2 SPI=0x00000005 PROTO=50 "
+	  "NEW_DADDR=2001:db8::9 NEW_SADDR=2001:db8::8}" },
+	/* with an algorithm: a complete SA, as ip (and larval completion) */
+	{ "state update " SA_ID " aead rfc4106(gcm(aes)) " KEY20 " 128",
+	  "UPD_SA SA{" SA_ID_WANT " MODE=0 AEAD{NAME=rfc4106(gcm(aes)) KEY=" KEY20
+	  " ICV_BITS=128}}" },
 	{ "state allocspi src 10.0.0.1 dst 10.0.0.2 proto esp mode tunnel reqid 3",
 	  "ALLOC_SPI SA{FAMILY=2 DADDR=10.0.0.2 SADDR=10.0.0.1 PROTO=50 MODE=1 "
 	  "REQID=3 SPI_MIN=256 SPI_MAX=268435455}" },
@@ -455,6 +480,20 @@ static const struct msg_case error_cases[] = {
 	  "time-use-hard, byte-soft, byte-hard, packet-soft, packet-hard" },
 	{ "state add " SA_ID " enc aes 0x00 limit time-soft x",
 	  "time-soft \"x\" is not a number (decimal, 0x hex or inf)" },
+	{ "state update src 10.0.0.1 proto esp spi 1 reqid 2",
+	  "\"dst\" is required for \"state update\"" },
+	{ "state update dst 10.0.0.2 proto esp reqid 2",
+	  "\"spi\" is required for \"state update\"" },
+	{ "state update dst 10.0.0.2 proto esp spi 1 new-dst 2001:db8::1",
+	  "dst and new-dst: all addresses must be of one family (IPv4 or IPv6)" },
+	{ "state update dst 10.0.0.2 proto esp spi 1 new-src foo",
+	  "new-src \"foo\" is not an IPv4 or IPv6 address" },
+	{ "state update " SA_ID " new-dst 10.0.0.3 enc aes 0x00 auth sha1 0x00",
+	  "new-dst and new-src move an SA: they cannot be combined with an algorithm (a complete SA)" },
+	{ "state update dst 10.0.0.2 proto esp spi 1 replay-window 9999",
+	  "replay-window 9999 is larger than 4096, the most kipsec takes" },
+	{ "state add " SA_ID " enc aes 0x00 new-dst 10.0.0.3",
+	  "unknown keyword \"new-dst\" for \"state add\"; try \"kipsec state help\"" },
 	{ "state allocspi " SA_ID,
 	  "\"spi\" cannot be given to \"state allocspi\": the kernel picks it" },
 	{ "state allocspi dst 10.0.0.2 proto esp min 5",

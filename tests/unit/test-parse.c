@@ -193,6 +193,46 @@ static void test_algs(void)
 	report("algorithm-aliases", ok, "ip xfrm algorithm aliases");
 }
 
+/* Batch lines into words, as ip -batch: "|"-joined words, or "ERR ..." */
+static void test_split_line(void)
+{
+	static const struct {
+		const char *in;
+		const char *want;
+	} t[] = {
+		{ "", "" }, { "   \t \n", "" }, { "# comment", "" },
+		{ "  # indented comment", "" },
+		{ "state add src 1.2.3.4\n", "state|add|src|1.2.3.4" },
+		{ "\tstate  flush\t# why\r\n", "state|flush" },
+		{ "a b#c d", "a|b#c|d" },
+		{ "aead 'rfc4106(gcm(aes))' 0x01 128", "aead|rfc4106(gcm(aes))|0x01|128" },
+		{ "enc '' x \"\"", "enc||x|" },
+		{ "k \"a b\" c'd e'f", "k|a b|cd ef" },
+		{ "k '#' \"it's\"", "k|#|it's" },
+		{ "k 'open", "ERR a single quote is not closed" },
+		{ "k \"open", "ERR a double quote is not closed" },
+		{ "1 2 3 4 5", "ERR more than 4 words on one line" },
+		{ "1 2 3 4 # four", "1|2|3|4" },
+	};
+	char why[256] = "";
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(t) && !why[0]; i++) {
+		char line[128], got[160] = "", *argv[4];
+		int n = split_line(strcpy(line, t[i].in), argv, 4), k;
+
+		if (n < 0)
+			snprintf(got, sizeof(got), "ERR %s", last_error());
+		for (k = 0; k < n; k++)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got),
+				 "%s%s", k ? "|" : "", argv[k]);
+		if (strcmp(got, t[i].want))
+			snprintf(why, sizeof(why), "\"%s\" gave \"%s\", want \"%s\"",
+				 t[i].in, got, t[i].want);
+	}
+	report("batch-line-split", !why[0], why);
+}
+
 int main(void)
 {
 	test_u32();
@@ -202,6 +242,7 @@ int main(void)
 	test_words();
 	test_matches();
 	test_algs();
+	test_split_line();
 	test_messages();
 	test_printing();
 	return failures ? 1 : 0;

@@ -4,6 +4,7 @@
  * module sends them go through the tool's reply callbacks, and the text
  * (ip xfrm's shape) and the JSON must come out exactly as written below.
  */
+#include "kipsec.h"
 #include "unit.h"
 #include "util.h"
 #include "xfrm.h"
@@ -534,6 +535,252 @@ static void test_json_writer(void)
 	free(out);
 }
 
+/* --- kipsec save lines ----------------------------------------------------- */
+
+static char *save_of(struct nlmsghdr *nlh, bool sa, int *ret)
+{
+	char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+	const struct nlattr *nest = msg_nest(nlh, sa ? KIPSEC_A_SA :
+					     KIPSEC_A_POLICY);
+	static struct sa s;
+	static struct policy p;
+
+	if (sa) {
+		sa_from(nest, &s);
+		*ret = sa_save(f, &s);
+	} else {
+		pol_from(nest, &p);
+		*ret = pol_save(f, &p);
+	}
+	fclose(f);
+	return out;
+}
+
+#define AEAD_SAVE \
+	"state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x00001000 " \
+	"reqid 7 mode tunnel replay-window 0 aead 'rfc4106(gcm(aes))' " KEY20 \
+	" 128 sel src 10.0.1.0/24 dst 10.0.2.0/24 limit time-hard 3600 " \
+	"replay-seq 0 replay-oseq 5\n"
+
+/*
+ * A saved line parsed back (split as a batch line) gives the request
+ * that, read as a reply, saves to the same line.
+ */
+static void test_save_reparse(const char *line)
+{
+	char copy[2048], *argv[128], got[2048] = "", why[4200] = "";
+	static struct state_cmd sc;
+	static struct sa back;
+	struct nl_req req;
+	int argc;
+	FILE *f;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	argc = split_line(copy, argv, 128);
+	if (argc < 3 || state_parse(&sc, ST_ADD, argc - 2, argv + 2)) {
+		snprintf(why, sizeof(why), "does not parse back: %s", last_error());
+	} else {
+		state_build(&sc, &req);
+		sa_from(msg_nest(req.nlh, KIPSEC_A_SA), &back);
+		f = fmemopen(got, sizeof(got), "w");
+		sa_save(f, &back);
+		fclose(f);
+		if (strcmp(got, line))
+			snprintf(why, sizeof(why), "\n--- got:\n%s--- want:\n%s",
+				 got, line);
+	}
+	report("save-reparse", !why[0], why);
+}
+
+static void test_save(void)
+{
+	char b1[8192], b2[8192];
+	char *got;
+	int ret;
+
+	got = save_of(aead_sa(b1), true, &ret);
+	check("save-sa", got, AEAD_SAVE);
+	free(got);
+	test_save_reparse(AEAD_SAVE);
+	/* a reader without CAP_NET_ADMIN sees no keys: save refuses */
+	got = save_of(esn_sa(b2), true, &ret);
+	report("save-sa-nokeys", ret == -1 && !strcmp(last_error(),
+		"saving needs CAP_NET_ADMIN: the kernel did not show the keys"),
+	       last_error());
+	free(got);
+	got = save_of(out_policy(b1), false, &ret);
+	check("save-policy", got,
+	      "policy add src 10.0.1.0/24 dst 10.0.2.0/24 proto tcp dport 443 "
+	      "dir out priority 100 action allow tmpl src 192.0.2.1 "
+	      "dst 192.0.2.2 proto esp mode tunnel reqid 1 level required\n");
+	free(got);
+	got = save_of(in_policy(b1), false, &ret);
+	check("save-policy-icmp", got,
+	      "policy add src 2001:db8::/32 dst ::/0 proto ipv6-icmp type 135 "
+	      "dir in priority 0 action block tmpl proto ah mode transport "
+	      "level use\n");
+	free(got);
+}
+
+/* --- kipsec monitor -------------------------------------------------------- */
+
+#define STARTS(s, lit) (!strncmp((s), (lit), sizeof(lit) - 1))
+
+static void set_cmd(struct nlmsghdr *nlh, uint8_t cmd)
+{
+	((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->cmd = cmd;
+}
+
+static char *event_of(struct nlmsghdr *nlh, bool json, unsigned int mask)
+{
+	char *out = NULL;
+	size_t len;
+	struct json j;
+	struct out o = { .f = open_memstream(&out, &len) };
+
+	if (json) {
+		json_init(&j, o.f);
+		o.j = &j;
+	}
+	if (!event_print(&o, nlh, mask))
+		fputs("(nothing)", o.f);
+	fclose(o.f);
+	return out;
+}
+
+static struct nlmsghdr *flush_msg(char *buf, uint8_t cmd)
+{
+	struct nlmsghdr *nlh = msg_start(buf, cmd);
+	bool sa = cmd == KIPSEC_CMD_FLUSH_SA;
+	struct nlattr *n = mnl_attr_nest_start(nlh, sa ? KIPSEC_A_SA :
+					       KIPSEC_A_POLICY);
+
+	if (sa)
+		mnl_attr_put_u8(nlh, KIPSEC_SA_A_PROTO, KIPSEC_PROTO_AH);
+	else
+		mnl_attr_put_u8(nlh, KIPSEC_POL_A_DIR, KIPSEC_DIR_FWD);
+	mnl_attr_nest_end(nlh, n);
+	return nlh;
+}
+
+static struct nlmsghdr *acquire_msg(char *buf)
+{
+	struct nlmsghdr *nlh = msg_start(buf, KIPSEC_CMD_ACQUIRE);
+	struct nlattr *p = mnl_attr_nest_start(nlh, KIPSEC_A_POLICY), *n;
+
+	mnl_attr_put_u8(nlh, KIPSEC_POL_A_DIR, KIPSEC_DIR_OUT);
+	mnl_attr_put_u32(nlh, KIPSEC_POL_A_INDEX, 9);
+	n = mnl_attr_nest_start(nlh, KIPSEC_POL_A_SEL);
+	put_sel(nlh, AF_INET, "10.0.1.0", 24, "10.0.2.0", 24);
+	mnl_attr_nest_end(nlh, n);
+	mnl_attr_put_u32(nlh, KIPSEC_POL_A_PRIORITY, 10);
+	mnl_attr_nest_end(nlh, p);
+	n = mnl_attr_nest_start(nlh, KIPSEC_A_TMPL);
+	mnl_attr_put_u16(nlh, KIPSEC_TMPL_A_FAMILY, AF_INET);
+	put_addr(nlh, KIPSEC_TMPL_A_DADDR, "192.0.2.2");
+	put_addr(nlh, KIPSEC_TMPL_A_SADDR, "192.0.2.1");
+	mnl_attr_put_u8(nlh, KIPSEC_TMPL_A_PROTO, KIPSEC_PROTO_ESP);
+	mnl_attr_put_u8(nlh, KIPSEC_TMPL_A_MODE, KIPSEC_MODE_TUNNEL);
+	mnl_attr_put_u32(nlh, KIPSEC_TMPL_A_REQID, 3);
+	mnl_attr_nest_end(nlh, n);
+	n = mnl_attr_nest_start(nlh, KIPSEC_A_SEL);
+	put_sel(nlh, AF_INET, "10.0.1.5", 32, "10.0.2.7", 32);
+	mnl_attr_put_u8(nlh, KIPSEC_SEL_A_PROTO, IPPROTO_UDP);
+	mnl_attr_put_u16(nlh, KIPSEC_SEL_A_SPORT, htons(1234));
+	mnl_attr_put_u16(nlh, KIPSEC_SEL_A_SPORT_MASK, 0xffff);
+	mnl_attr_put_u16(nlh, KIPSEC_SEL_A_DPORT, htons(53));
+	mnl_attr_put_u16(nlh, KIPSEC_SEL_A_DPORT_MASK, 0xffff);
+	mnl_attr_nest_end(nlh, n);
+	return nlh;
+}
+
+static void test_events(void)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh;
+	char *got;
+
+	nlh = aead_sa(buf);
+	set_cmd(nlh, KIPSEC_CMD_NEW_SA);
+	got = event_of(nlh, false, EV_ALL);
+	check("event-new-sa", got, AEAD_TEXT);
+	free(got);
+	set_cmd(nlh, KIPSEC_CMD_DEL_SA);
+	got = event_of(nlh, false, EV_ALL);
+	check("event-del-sa", got, "Deleted " AEAD_TEXT);
+	free(got);
+	got = event_of(nlh, false, EV_POLICY | EV_ACQUIRE);
+	check("event-filtered", got, "(nothing)");
+	free(got);
+	set_cmd(nlh, KIPSEC_CMD_UPD_SA);
+	got = event_of(nlh, true, EV_SA);
+	report("event-upd-sa-json",
+	       STARTS(got, "{\"event\":\"upd-sa\",\"sa\":{\"src\":\"192.0.2.1\",") &&
+	       strstr(got, "\"dst\":\"10.0.2.0/24\"}") &&
+	       !strcmp(got + strlen(got) - 3, "}}\n"), got);
+	free(got);
+	/* EXPIRE: the SA and the hard flag */
+	set_cmd(nlh, KIPSEC_CMD_EXPIRE);
+	mnl_attr_put(nlh, KIPSEC_A_EXPIRE_HARD, 0, NULL);
+	got = event_of(nlh, false, EV_EXPIRE);
+	check("event-expire", got,
+	      "Expired src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x00001000 hard 1\n"
+	      AEAD_TEXT);
+	free(got);
+	got = event_of(nlh, true, EV_EXPIRE);
+	report("event-expire-json",
+	       STARTS(got, "{\"event\":\"expire\",\"hard\":true,\"sa\":{"), got);
+	free(got);
+	nlh = flush_msg(buf, KIPSEC_CMD_FLUSH_SA);
+	got = event_of(nlh, false, EV_SA);
+	check("event-flush-sa", got, "Flushed state proto ah\n");
+	free(got);
+	got = event_of(nlh, true, EV_SA);
+	check("event-flush-sa-json", got, "{\"event\":\"flush-sa\",\"proto\":\"ah\"}\n");
+	free(got);
+	nlh = flush_msg(buf, KIPSEC_CMD_FLUSH_POLICY);
+	got = event_of(nlh, false, EV_POLICY);
+	check("event-flush-policy", got, "Flushed policy dir fwd\n");
+	free(got);
+	nlh = msg_start(buf, KIPSEC_CMD_FLUSH_POLICY);
+	got = event_of(nlh, true, EV_POLICY);
+	check("event-flush-all-json", got, "{\"event\":\"flush-policy\"}\n");
+	free(got);
+	nlh = out_policy(buf);
+	set_cmd(nlh, KIPSEC_CMD_UPD_POLICY);
+	got = event_of(nlh, false, EV_POLICY);
+	check("event-upd-policy", got, "Updated " OUT_POLICY_TEXT);
+	free(got);
+	set_cmd(nlh, KIPSEC_CMD_DEL_POLICY);
+	got = event_of(nlh, true, EV_POLICY);
+	report("event-del-policy-json",
+	       STARTS(got, "{\"event\":\"del-policy\",\"policy\":{\"src\":\"10.0.1.0/24\"") &&
+	       !strcmp(got + strlen(got) - 3, "}}\n"), got);
+	free(got);
+	nlh = acquire_msg(buf);
+	got = event_of(nlh, false, EV_ACQUIRE);
+	check("event-acquire", got,
+	      "acquire proto esp \n"
+	      "  sel src 10.0.1.5/32 dst 10.0.2.7/32 proto udp sport 1234 dport 53 \n"
+	      "  policy src 10.0.1.0/24 dst 10.0.2.0/24 \n"
+	      "\tdir out priority 10 \n"
+	      "\ttmpl src 192.0.2.1 dst 192.0.2.2\n"
+	      "\t\tproto esp reqid 3 mode tunnel\n");
+	free(got);
+	got = event_of(nlh, true, EV_ACQUIRE);
+	check("event-acquire-json", got,
+	      "{\"event\":\"acquire\",\"policy\":{\"src\":\"10.0.1.0/24\","
+	      "\"dst\":\"10.0.2.0/24\",\"dir\":\"out\",\"action\":\"allow\","
+	      "\"index\":9,\"priority\":10,\"tmpl\":[]},\"tmpl\":{\"src\":"
+	      "\"192.0.2.1\",\"dst\":\"192.0.2.2\",\"proto\":\"esp\",\"spi\":"
+	      "\"0x00000000\",\"reqid\":3,\"mode\":\"tunnel\",\"level\":"
+	      "\"required\"},\"sel\":{\"src\":\"10.0.1.5/32\",\"dst\":"
+	      "\"10.0.2.7/32\",\"proto\":\"udp\",\"sport\":1234,\"dport\":53}}\n");
+	free(got);
+}
+
 void test_printing(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -542,4 +789,6 @@ void test_printing(void)
 	test_filters();
 	test_small_replies();
 	test_json_writer();
+	test_save();
+	test_events();
 }

@@ -30,8 +30,11 @@
  * Objects travel in one nest each (KIPSEC_A_SA, KIPSEC_A_POLICY, ...), and
  * each nesting level has its own strict attribute policy: an unknown
  * attribute, a wrong length or a value out of range is rejected with
- * -EINVAL (-ERANGE for integers outside their range) and an extended ack
- * message naming the attribute. Integers are in host byte order except
+ * -EINVAL (-ERANGE for integers, keys and addresses whose value or length
+ * is outside what the attribute policy allows) and an extended ack message
+ * naming the attribute. A command takes only the attributes its
+ * description lists; the generic netlink header's reserved field must be
+ * 0. Integers are in host byte order except
  * where the type says __be (SPIs and ports are in network byte order, as on
  * the wire). Addresses are binary: 4 bytes for AF_INET, 16 for AF_INET6,
  * and must match the family given next to them.
@@ -119,6 +122,9 @@
  * KIPSEC_CMD_NEW_POLICY (doit, admin)         ip xfrm policy add
  * KIPSEC_CMD_UPD_POLICY (doit, admin)         ip xfrm policy update
  *   request:  KIPSEC_A_POLICY { DIR, SEL, PRIORITY, ACTION, TMPL... }
+ *   SEL is required; an empty SEL nest matches every packet (as XFRM's
+ *   all-zero selector). At most KIPSEC_MAX_TMPLS templates
+ *   (-EINVAL beyond; more than one is -EOPNOTSUPP for now).
  *   As in XFRM a policy is identified by (DIR, SEL); PRIORITY is not part
  *   of its identity. NEW_POLICY gives -EEXIST for a duplicate, UPD_POLICY
  *   replaces it or adds it. The kernel assigns INDEX, shown by GET.
