@@ -95,6 +95,9 @@ install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	depmod -a $(KERNELRELEASE_OF_KDIR)
 	install -D -m 0755 tools/kipsec $(DESTDIR)/usr/local/sbin/kipsec
+	install -D -m 0644 tools/kipsec.8 $(DESTDIR)/usr/local/share/man/man8/kipsec.8
+	install -D -m 0644 tools/kipsec.bash-completion \
+		$(DESTDIR)/usr/local/share/bash-completion/completions/kipsec
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

@@ -77,6 +77,12 @@ int do_stats(int verb, int argc, char **argv)
 
 	(void)verb;
 	memset(&st, 0, sizeof(st));
+	if (argc > 0 && matches(argv[0], "help")) {
+		puts("Usage: kipsec [ -j ] stats [ show ]\n"
+		     "The namespace's SA and policy counts, lost events and drops by reason\n"
+		     "(the analogue of /proc/net/xfrm_stat); see kipsec(8).");
+		return 0;
+	}
 	if (argc > 0 && !matches(argv[0], "show") && !matches(argv[0], "list"))
 		die("unknown command \"%s\" for \"stats\"; try \"kipsec help\"",
 		    argv[0]);

@@ -114,7 +114,8 @@
  *
  * KIPSEC_CMD_ALLOC_SPI (doit, admin)          ip xfrm state allocspi
  *   request:  KIPSEC_A_SA { FAMILY, DADDR, SADDR, PROTO, MODE, REQID,
- *             SPI_MIN, SPI_MAX }   (SPI_MIN/MAX default 0x100..0xffffffff)
+ *             SPI_MIN, SPI_MAX }   (SPI_MIN/MAX default 0x100..0xffffffff;
+ *             the kipsec tool sends ip's 0x100..0x0fffffff)
  *   reply:    KIPSEC_A_SA of the larval SA, SPI filled in. A larval SA
  *             drops what it receives, is completed by UPD_SA, and is
  *             removed on its own after the acquire timeout.
