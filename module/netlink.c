@@ -224,7 +224,7 @@ static int kipsec_get_stats(struct sk_buff *skb, struct genl_info *info)
 			      KIPSEC_STATS_A_PAD) ||
 	    nla_put_u64_64bit(msg, KIPSEC_STATS_A_POLICY_COUNT, pols,
 			      KIPSEC_STATS_A_PAD) ||
-	    kipsec_stats_put(msg, sum))
+	    kipsec_stats_put(msg, sum, false))
 		goto nla_put_failure;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);

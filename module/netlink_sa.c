@@ -569,7 +569,7 @@ static int put_u64s(struct sk_buff *skb, int type, const u64 *v, int n,
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = 0; i < n; i++)
-		if (nla_put_u64_64bit(skb, i + 1, v[i], pad))
+		if (v[i] && nla_put_u64_64bit(skb, i + 1, v[i], pad))
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -579,7 +579,7 @@ static int put_stats(struct sk_buff *skb, const u64 *stats)
 {
 	struct nlattr *nest = nla_nest_start(skb, KIPSEC_SA_A_STATS);
 
-	if (!nest || kipsec_stats_put(skb, stats))
+	if (!nest || kipsec_stats_put(skb, stats, true))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -599,18 +599,20 @@ int kipsec_nl_put_sa(struct sk_buff *skb, struct kipsec_sa *sa, bool keys)
 	};
 	u64 stats[__KIPSEC_STAT_MAX];
 	struct nlattr *nest, *mark;
+	u32 small[8], *bitmap = NULL;	/* windows up to 256 on the stack */
 	unsigned int nwords;
-	u32 *bitmap = NULL;
 	int ret = -EMSGSIZE;
 	u64 top;
 
 	BUILD_BUG_ON(ARRAY_SIZE(lft) != KIPSEC_LT_A_HARD_USE_SECS ||
 		     ARRAY_SIZE(cur) != KIPSEC_CUR_A_USE_TIME);
 	nwords = DIV_ROUND_UP(sa->replay.size, 32);
-	if (nwords) {
+	if (nwords > ARRAY_SIZE(small)) {
 		bitmap = kcalloc(nwords, sizeof(u32), GFP_KERNEL);
 		if (!bitmap)
 			return -ENOMEM;
+	} else if (nwords) {
+		bitmap = small;
 	}
 	spin_lock_bh(&sa->lock);
 	top = sa->replay.top;
@@ -661,7 +663,8 @@ int kipsec_nl_put_sa(struct sk_buff *skb, struct kipsec_sa *sa, bool keys)
 	nla_nest_end(skb, nest);
 	ret = 0;
 out:
-	kfree(bitmap);
+	if (bitmap != small)
+		kfree(bitmap);
 	return ret;
 }
 

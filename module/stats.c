@@ -65,12 +65,14 @@ void kipsec_stats_read(struct kipsec_stats __percpu *stats,
 	}
 }
 
-int kipsec_stats_put(struct sk_buff *skb, const u64 sum[__KIPSEC_STAT_MAX])
+int kipsec_stats_put(struct sk_buff *skb, const u64 sum[__KIPSEC_STAT_MAX],
+		     bool nonzero)
 {
 	int i;
 
 	for (i = 0; i < __KIPSEC_STAT_MAX; i++)
-		if (nla_put_u64_64bit(skb, kipsec_stat_attr[i], sum[i],
+		if ((!nonzero || sum[i]) &&
+		    nla_put_u64_64bit(skb, kipsec_stat_attr[i], sum[i],
 				      KIPSEC_STATS_A_PAD))
 			return -EMSGSIZE;
 	return 0;

@@ -56,7 +56,11 @@ void kipsec_stats_free(struct kipsec_stats __percpu *stats);
 void kipsec_stats_read(struct kipsec_stats __percpu *stats,
 		       u64 sum[__KIPSEC_STAT_MAX]);
 
-/* Puts @sum as KIPSEC_STATS_A_* attributes into an open nest. */
-int kipsec_stats_put(struct sk_buff *skb, const u64 sum[__KIPSEC_STAT_MAX]);
+/*
+ * Puts @sum as KIPSEC_STATS_A_* attributes into an open nest; only the
+ * non-zero ones if @nonzero (absent means 0, and SA dumps stay small).
+ */
+int kipsec_stats_put(struct sk_buff *skb, const u64 sum[__KIPSEC_STAT_MAX],
+		     bool nonzero);
 
 #endif /* _KIPSEC_STATS_H */

@@ -203,13 +203,28 @@ static int64_t auth_trunc_bits(const struct alg *alg)
 	return -1;
 }
 
-static void hex(FILE *f, const uint8_t *p, size_t len)
+/* "0x" and @len bytes in hex into @buf (2 * len + 3 bytes); no printf. */
+static char *hex_str(char *buf, const uint8_t *p, size_t len)
 {
+	static const char digits[] = "0123456789abcdef";
+	char *s = buf;
 	size_t i;
 
-	fputs("0x", f);
-	for (i = 0; i < len; i++)
-		fprintf(f, "%02x", p[i]);
+	*s++ = '0';
+	*s++ = 'x';
+	for (i = 0; i < len; i++) {
+		*s++ = digits[p[i] >> 4];
+		*s++ = digits[p[i] & 15];
+	}
+	*s = '\0';
+	return buf;
+}
+
+static void hex(FILE *f, const uint8_t *p, size_t len)
+{
+	char buf[2 * KIPSEC_KEY_MAX + 3];
+
+	fputs(hex_str(buf, p, len < KIPSEC_KEY_MAX ? len : KIPSEC_KEY_MAX), f);
 }
 
 static uint32_t key_bits(const struct alg *alg)
@@ -234,12 +249,11 @@ static void alg_print(const struct out *o, const char *text,
 		json_str(o->j, "name", alg->name);
 		if (key) {
 			char buf[2 * KIPSEC_KEY_MAX + 3] = "";
-			FILE *f = fmemopen(buf, sizeof(buf), "w");
 
-			if (f && alg->key_len)
-				hex(f, alg->key, alg->key_len);
-			if (f)
-				fclose(f);
+			if (alg->key_len)
+				hex_str(buf, alg->key,
+					alg->key_len < KIPSEC_KEY_MAX ?
+					alg->key_len : KIPSEC_KEY_MAX);
 			json_str(o->j, "key", buf);
 		}
 		if (key_bits(alg))
@@ -380,10 +394,10 @@ static void stats_print(const struct out *o, const struct u64s *st)
 
 	if (o->j) {
 		json_obj_open(o->j, "stats");
+		/* The kernel leaves zero counters out: absent is 0. */
 		for (i = 0; i < ARRAY_SIZE(sa_counters); i++)
-			if (st->has & BIT(sa_counters[i].attr))
-				json_u64(o->j, sa_counters[i].name,
-					 st->v[sa_counters[i].attr]);
+			json_u64(o->j, sa_counters[i].name,
+				 st->v[sa_counters[i].attr]);
 		json_obj_close(o->j);
 		return;
 	}
@@ -391,8 +405,6 @@ static void stats_print(const struct out *o, const struct u64s *st)
 		(unsigned long long)st->v[KIPSEC_STATS_A_IN_REPLAY],
 		(unsigned long long)st->v[KIPSEC_STATS_A_IN_AUTH]);
 	for (i = 2; i < ARRAY_SIZE(sa_counters); i++) {
-		if (!(st->has & BIT(sa_counters[i].attr)))
-			continue;
 		fprintf(o->f, "%s%s %llu", sep, sa_counters[i].name,
 			(unsigned long long)st->v[sa_counters[i].attr]);
 		sep = " ";

@@ -278,7 +278,7 @@ static const struct print_case print_cases[] = {
 	  "\t  add 2023-11-14 22:13:20 use -\n"
 	  "\tstats:\n"
 	  "\t  replay-window 0 replay 1 failed 2\n"
-	  "\t  padding 3 selector 4\n" },
+	  "\t  padding 3 malformed 0 policy 0 selector 4 larval 0 tfc 0 no-sa 0 seq-overflow 0 no-memory 0 expired 0\n" },
 	{ "print-sa-nokeys", aead_sa, sa_show_cb, 0, false, true,
 	  "src 192.0.2.1 dst 192.0.2.2\n"
 	  "\tproto esp spi 0x00001000 reqid 7 mode tunnel\n"
@@ -312,7 +312,7 @@ static const struct print_case print_cases[] = {
 	  "\"packet-soft\":0,\"packet-hard\":0},"
 	  "\"lifetime\":{\"bytes\":1000,\"packets\":10,\"add-time\":1700000000,"
 	  "\"use-time\":0},"
-	  "\"stats\":{\"replay\":1,\"failed\":2,\"padding\":3,\"selector\":4}}" },
+	  "\"stats\":{\"replay\":1,\"failed\":2,\"padding\":3,\"malformed\":0,\"policy\":0,\"selector\":4,\"larval\":0,\"tfc\":0,\"no-sa\":0,\"seq-overflow\":0,\"no-memory\":0,\"expired\":0}}" },
 	{ "print-sa-esn-hidden-keys", esn_sa, sa_show_cb, 0, false, false,
 	  "src 2001:db8::1 dst 2001:db8::2\n"
 	  "\tproto esp spi 0x00000102 reqid 0 mode transport\n"

@@ -107,7 +107,9 @@
  * KIPSEC_CMD_GET_SA    (doit or dump)         ip xfrm state get / list
  *   doit request: KIPSEC_A_SA { FAMILY, DADDR, SPI, PROTO }
  *   dump request: optionally KIPSEC_A_SA { PROTO } to list one protocol
- *   reply: one KIPSEC_A_SA per SA, with CUR and STATS.
+ *   reply: one KIPSEC_A_SA per SA, with LIFETIME, CUR and STATS nests
+ *   that carry only their non-zero values (absent = 0: a dump of many
+ *   SAs stays small).
  *
  * KIPSEC_CMD_FLUSH_SA  (doit, admin)          ip xfrm state flush
  *   request:  optionally KIPSEC_A_SA { PROTO } to flush one protocol only.
