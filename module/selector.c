@@ -291,12 +291,17 @@ int kipsec_sel_to_nla(struct sk_buff *skb, int type,
 				&sel->daddr) ||
 	     nla_put_u8(skb, KIPSEC_SEL_A_SPREFIX, sel->sprefix) ||
 	     nla_put_u8(skb, KIPSEC_SEL_A_DPREFIX, sel->dprefix) ||
-	     nla_put_u8(skb, KIPSEC_SEL_A_PROTO, sel->proto) ||
-	     nla_put_be16(skb, KIPSEC_SEL_A_SPORT, sel->sport) ||
-	     nla_put_be16(skb, KIPSEC_SEL_A_SPORT_MASK, sel->sport_mask) ||
-	     nla_put_be16(skb, KIPSEC_SEL_A_DPORT, sel->dport) ||
-	     nla_put_be16(skb, KIPSEC_SEL_A_DPORT_MASK, sel->dport_mask) ||
-	     nla_put_s32(skb, KIPSEC_SEL_A_IFINDEX, sel->ifindex))) {
+	     /* What is 0 (any) is left out: dumps of many stay small. */
+	     (sel->proto &&
+	      nla_put_u8(skb, KIPSEC_SEL_A_PROTO, sel->proto)) ||
+	     (sel->sport_mask &&
+	      (nla_put_be16(skb, KIPSEC_SEL_A_SPORT, sel->sport) ||
+	       nla_put_be16(skb, KIPSEC_SEL_A_SPORT_MASK, sel->sport_mask))) ||
+	     (sel->dport_mask &&
+	      (nla_put_be16(skb, KIPSEC_SEL_A_DPORT, sel->dport) ||
+	       nla_put_be16(skb, KIPSEC_SEL_A_DPORT_MASK, sel->dport_mask))) ||
+	     (sel->ifindex &&
+	      nla_put_s32(skb, KIPSEC_SEL_A_IFINDEX, sel->ifindex)))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

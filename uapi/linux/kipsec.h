@@ -376,7 +376,8 @@ enum kipsec_alg_attr {
 /*
  * A traffic selector (policy SEL, SA SEL). For ICMP and ICMPv6, SPORT holds
  * the type and DPORT the code, as in XFRM. A prefix length longer than the
- * family's address is rejected.
+ * family's address is rejected. Replies leave out PROTO, IFINDEX and a
+ * port whose mask is 0 (absent = any).
  */
 enum kipsec_sel_attr {
 	KIPSEC_SEL_A_UNSPEC,
