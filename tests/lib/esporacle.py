@@ -324,7 +324,9 @@ class Genl:
             'BBH', self.cmd['KIPSEC_CMD_GET_SA'], 1, 0) +
             self.nla(self.attr['KIPSEC_A_SA'] | 0x8000, nest))
         sa = self.attrs(self.attrs(body[4:])[self.attr['KIPSEC_A_SA']])
-        st = self.counters(sa.get(a['KIPSEC_SA_A_STATS'], b''))
+        # An SA's STATS nest carries only non-zero counters: absent is 0.
+        st = dict({n: 0 for n in self.names.values()},
+                  **self.counters(sa.get(a['KIPSEC_SA_A_STATS'], b'')))
         cur = self.attrs(sa.get(a['KIPSEC_SA_A_CUR'], b''))
         pk = cur.get(self.cur_attr['KIPSEC_CUR_A_PACKETS'])
         return st, struct.unpack('Q', pk)[0] if pk else 0
