@@ -5,6 +5,7 @@
 #include "xfrm.h"
 
 #include <errno.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -91,6 +92,7 @@ static void dump_reset(void *data)
 	d->f = open_memstream(&d->buf, &d->len);
 	if (!d->f)
 		die("out of memory");
+	__fsetlocking(d->f, FSETLOCKING_BYCALLER);	/* one thread */
 	show_init(&d->sh, &d->j, d->f, d->nokeys);
 	d->sh.filter = d->filter;
 	if (d->sh.out.j)
