@@ -63,9 +63,10 @@ static void event_fail(struct kipsec_net *kn, struct sk_buff *msg)
 	lost(kn);
 }
 
-static void sa_event(struct kipsec_sa *sa, u8 cmd, bool hard)
+/* An SA (with the hard flag for a hard EXPIRE) or a policy event. */
+static void object_event(struct kipsec_net *kn, u8 cmd, struct kipsec_sa *sa,
+			 bool hard, const struct kipsec_policy *pol)
 {
-	struct kipsec_net *kn = sa->kn;
 	struct sk_buff *msg;
 	void *hdr;
 
@@ -77,8 +78,9 @@ static void sa_event(struct kipsec_sa *sa, u8 cmd, bool hard)
 		lost(kn);
 		return;
 	}
-	if (kipsec_nl_put_sa(msg, sa, EVENT_KEYS) ||
-	    (hard && nla_put_flag(msg, KIPSEC_A_EXPIRE_HARD))) {
+	if ((sa && kipsec_nl_put_sa(msg, sa, EVENT_KEYS)) ||
+	    (hard && nla_put_flag(msg, KIPSEC_A_EXPIRE_HARD)) ||
+	    (pol && kipsec_nl_put_policy(msg, pol))) {
 		event_fail(kn, msg);
 		return;
 	}
@@ -87,33 +89,18 @@ static void sa_event(struct kipsec_sa *sa, u8 cmd, bool hard)
 
 void kipsec_event_sa(struct kipsec_sa *sa, u8 cmd)
 {
-	sa_event(sa, cmd, false);
+	object_event(sa->kn, cmd, sa, false, NULL);
 }
 
 void kipsec_event_expire(struct kipsec_sa *sa, bool hard)
 {
-	sa_event(sa, KIPSEC_CMD_EXPIRE, hard);
+	object_event(sa->kn, KIPSEC_CMD_EXPIRE, sa, hard, NULL);
 }
 
 void kipsec_event_policy(struct kipsec_net *kn,
 			 const struct kipsec_policy *pol, u8 cmd)
 {
-	struct sk_buff *msg;
-	void *hdr;
-
-	lockdep_assert_held(&kn->lock);
-	if (!listening(kn))
-		return;
-	msg = event_start(cmd, NLMSG_GOODSIZE, GFP_KERNEL, &hdr);
-	if (!msg) {
-		lost(kn);
-		return;
-	}
-	if (kipsec_nl_put_policy(msg, pol)) {
-		event_fail(kn, msg);
-		return;
-	}
-	event_send(kn, msg, hdr, GFP_KERNEL);
+	object_event(kn, cmd, NULL, false, pol);
 }
 
 void kipsec_event_flush(struct kipsec_net *kn, u8 cmd, int what)

@@ -73,6 +73,22 @@ struct sa_words {
 };
 
 /*
+ * The replay-seq[-hi] and replay-oseq[-hi] words given (seq[] holds seq,
+ * oseq, seq-hi, oseq-hi): the 64-bit SEQ and OSEQ they make.
+ */
+static void seq_words_finish(struct sa *sa, const struct sa_words *sw)
+{
+	if (sw->seq_has & (BIT(0) | BIT(2))) {
+		sa->seq = (uint64_t)sw->seq[2] << 32 | sw->seq[0];
+		sa->has |= BIT(KIPSEC_SA_A_SEQ);
+	}
+	if (sw->seq_has & (BIT(1) | BIT(3))) {
+		sa->oseq = (uint64_t)sw->seq[3] << 32 | sw->seq[1];
+		sa->has |= BIT(KIPSEC_SA_A_OSEQ);
+	}
+}
+
+/*
  * "state update"'s MOBIKE words new-dst/new-src: the only words with no
  * place in struct sa, kept here from state_parse() to the state_build()
  * of the same command (has: BIT(KIPSEC_SA_A_NEW_DADDR/NEW_SADDR)).
@@ -356,14 +372,7 @@ static int add_complete(const struct args *a, struct sa *sa,
 			    sa->replay_window, KIPSEC_REPLAY_WINDOW_MAX);
 	if (!esn && (sw->seq[2] || sw->seq[3]))
 		return fail("\"replay-seq-hi\" and \"replay-oseq-hi\" need \"flag esn\"");
-	if (sw->seq_has & 5) {
-		sa->seq = (uint64_t)sw->seq[2] << 32 | sw->seq[0];
-		sa->has |= BIT(KIPSEC_SA_A_SEQ);
-	}
-	if (sw->seq_has & 10) {
-		sa->oseq = (uint64_t)sw->seq[3] << 32 | sw->seq[1];
-		sa->has |= BIT(KIPSEC_SA_A_OSEQ);
-	}
+	seq_words_finish(sa, sw);
 	if (sa->flags)
 		sa->has |= BIT(KIPSEC_SA_A_FLAGS);
 	if (sa->lifetime.has)
@@ -408,14 +417,7 @@ static int update_complete(const struct args *a, struct sa *sa,
 	if (sa->replay_window > KIPSEC_REPLAY_WINDOW_MAX)
 		return fail("replay-window %u is larger than %u, the most kipsec takes",
 			    sa->replay_window, KIPSEC_REPLAY_WINDOW_MAX);
-	if (sw->seq_has & 5) {
-		sa->seq = (uint64_t)sw->seq[2] << 32 | sw->seq[0];
-		sa->has |= BIT(KIPSEC_SA_A_SEQ);
-	}
-	if (sw->seq_has & 10) {
-		sa->oseq = (uint64_t)sw->seq[3] << 32 | sw->seq[1];
-		sa->has |= BIT(KIPSEC_SA_A_OSEQ);
-	}
+	seq_words_finish(sa, sw);
 	if (sw->flag)
 		sa->has |= BIT(KIPSEC_SA_A_FLAGS);
 	if (sa->lifetime.has)
