@@ -24,7 +24,7 @@ TOOL_SRCS = tools/kipsec.c tools/stats.c tools/config.c tools/nl.c tools/parse.c
 	tools/monitor.c tools/save.c tools/batch.c
 TOOL_HDRS = $(wildcard tools/*.h) uapi/linux/kipsec.h
 
-.PHONY: all module tools debug deps check check-full check-unit check-vm demo bench \
+.PHONY: all module tools debug deps check check-alone check-full check-unit check-vm demo bench \
 	sparse style install clean
 
 all: module tools
@@ -75,6 +75,12 @@ style: deps
 check: deps
 	@tests/run
 
+# Every VM test on its own (a boot per file, a fresh state before each
+# test), then the whole suite once in a random order; by hand, not in CI
+# (several times as long as make check); see tests/alone.
+check-alone: deps all
+	@tests/alone
+
 # The whole ESP interop matrix (make check runs a pairwise subset of it)
 # and the router tests, several VM boots; see tests/tools/iop-full.
 check-full: deps
@@ -101,4 +107,6 @@ install: all
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod-warn clean 2>/dev/null
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod-lockup clean 2>/dev/null
 	rm -f tools/kipsec tests/unit/test-parse tests/tools/kipsec-badnl
