@@ -210,9 +210,12 @@ iop_wire() {
 # address LOCAL on lo and reach REMOTE over DEV from LOCAL (the tunnel's
 # policy takes it from there), into $REPLY.
 iop_inner() {
-	local p=32
-	[[ $2 == *:* ]] && p=128
-	REPLY="addr add $2/$p dev lo"$'\n'"route add $3/$p dev $1 src $2"
+	local p=32 f=
+	# IPv6: nodad, or the address may still be tentative (DAD runs from
+	# a workqueue, late on a busy guest) when the route names it as its
+	# source ("Invalid source address").
+	[[ $2 == *:* ]] && p=128 f=nodad
+	REPLY="addr add $2/$p dev lo $f"$'\n'"route add $3/$p dev $1 src $2"
 }
 
 # iop_capture_start DIR: tcpdump on the bridge into DIR/wire.pcap; returns

@@ -74,7 +74,7 @@ AH_COMBOS=(
 # combos named in ESN_COMBOS (comma-separated) use ESN with sequence
 # numbers starting just below 2^32.
 ah_test() {
-	local alg=$1 esn_combos=,$2, c name mode a b oa ob p i=0
+	local alg=$1 esn_combos=,$2, c name mode a b oa ob p f i=0
 	shift 2
 	load_module
 	modprobe -a ah4 ah6 xfrm_user
@@ -100,10 +100,11 @@ ah_test() {
 		nsx kt-a ip neigh replace "$ob" lladdr "$mac_b" dev va nud permanent
 		nsx kt-b ip neigh replace "$oa" lladdr "$mac_a" dev vb nud permanent
 		if [[ $mode == tunnel ]]; then
-			p=32
-			[[ $a == *:* ]] && p=128
-			nsx kt-a ip addr add "$a/$p" dev lo
-			nsx kt-b ip addr add "$b/$p" dev lo
+			p=32 f=()
+			# nodad: not tentative when the routes below name it.
+			[[ $a == *:* ]] && p=128 f=(nodad)
+			nsx kt-a ip addr add "$a/$p" dev lo "${f[@]}"
+			nsx kt-b ip addr add "$b/$p" dev lo "${f[@]}"
 			nsx kt-a ip route add "$b/$p" dev va src "$a"
 			nsx kt-b ip route add "$a/$p" dev vb src "$b"
 		fi

@@ -57,6 +57,17 @@ kernel_log_clean() {
 	fi
 }
 
+# klog_mark: writes a line of this test's own to the kernel log; klog_since
+# then prints the kernel log after it: what this test caused, not what an
+# earlier test of the same boot (or an earlier round of --repeat) logged.
+klog_mark() {
+	KLOG_MARK="kipsec-test: mark $BASHPID-$RANDOM$RANDOM"
+	echo "<6>$KLOG_MARK" >/dev/kmsg
+}
+klog_since() {
+	dmesg | awk -v m="$KLOG_MARK" 'seen; index($0, m) { seen = 1 }'
+}
+
 # Runs a command in namespace $1.
 nsx() {
 	local ns=$1

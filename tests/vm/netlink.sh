@@ -40,9 +40,9 @@ t_malformed_requests_refused() {
 	ip netns add kt-nl
 	nsx kt-nl ip link set lo up
 	nl_install_known
-	local before after lines out rc=0 npass nfail new bad problems=()
+	local before after out rc=0 npass nfail new bad problems=()
 	before=$(nl_snapshot)
-	lines=$(dmesg | wc -l)
+	klog_mark
 
 	out=$(nsx kt-nl "$NL_BADNL" -v 2>&1) || rc=$?
 	echo "$out"
@@ -63,7 +63,7 @@ t_malformed_requests_refused() {
 
 	# New kernel log lines: only the netlink core's rate-limited notices
 	# about the malformed attributes may mention netlink or kipsec.
-	new=$(dmesg | tail -n +$((lines + 1)))
+	new=$(klog_since)
 	[[ -z $new ]] || sed 's/^/dmesg: /' <<<"$new"
 	bad=$(grep -iE 'kipsec|netlink' <<<"$new" |
 		grep -vE "netlink: '[^']*': attribute type [0-9]+ has an invalid length\.|netlink: [0-9]+ bytes leftover after parsing attributes in process" ||

@@ -76,10 +76,14 @@ t_cbc_sha256_esn() {
 # iv_unique SUITE: the same key and SPI installed three times (delete and
 # add again); no IV may repeat across everything sent.
 iv_unique() {
-	local i caps=()
+	local i caps=() dir
 	peer_hosts
 	use_suite "$1"
 	kipsec_side transport 4 4 replay-window 32
+	# The captures live in a directory of their own: the helper's
+	# ($ORACLE_DIR) is wiped whenever the helper (re)starts, which the
+	# first "oracle" of a test run alone does.
+	dir=$(mktemp -d /tmp/kipsec-iv.XXXXXX)
 	for i in 1 2 3; do
 		if ((i > 1)); then
 			kipsec -n kt-a state delete src 10.0.0.1 dst 10.0.0.2 \
@@ -88,7 +92,7 @@ iv_unique() {
 				proto esp spi 0x1001 reqid 1 mode transport \
 				"${ALGO[@]}" replay-window 32
 		fi
-		caps+=("$ORACLE_DIR/iv.$i")
+		caps+=("$dir/iv.$i")
 		if ! oracle ivcapture "${ORACLE_KEYS[@]}" "${ORACLE_MODE[@]}" \
 			--count 24 >"${caps[-1]}"; then
 			grep -v '^{' "${caps[-1]}"
@@ -96,7 +100,7 @@ iv_unique() {
 		fi
 	done
 	oracle ivcheck "${caps[@]}"
-	rm -f "${caps[@]}"
+	rm -rf "$dir"
 	kernel_log_clean
 }
 
