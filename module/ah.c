@@ -16,6 +16,7 @@
  */
 #include "alg.h"
 #include "datapath.h"
+#include "debug.h"
 #include "sa.h"
 
 #include <crypto/algapi.h>
@@ -43,7 +44,7 @@ int kipsec_ah_init_sa(struct kipsec_sa *sa, struct netlink_ext_ack *extack)
 	ret = kipsec_auth_lookup(auth, &icv_bits, extack);
 	if (ret)
 		return ret;
-	ahash = crypto_alloc_ahash(auth->name, 0, 0);
+	ahash = kipsec_alloc_ahash(auth->name);
 	if (IS_ERR(ahash)) {
 		NL_SET_ERR_MSG(extack,
 			       "the kernel crypto API cannot provide this algorithm");

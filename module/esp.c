@@ -16,6 +16,7 @@
  */
 #include "alg.h"
 #include "datapath.h"
+#include "debug.h"
 #include "sa.h"
 
 #include <crypto/aead.h>
@@ -65,7 +66,7 @@ static const struct esp_suite *find_suite(const struct esp_suite *s,
 static int esp_alloc(struct kipsec_sa *sa, const char *name,
 		     struct netlink_ext_ack *extack)
 {
-	struct crypto_aead *aead = crypto_alloc_aead(name, 0, 0);
+	struct crypto_aead *aead = kipsec_alloc_aead(name);
 
 	if (IS_ERR(aead)) {
 		NL_SET_ERR_MSG(extack,

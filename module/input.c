@@ -13,11 +13,13 @@
  * delivers (RPS must not move them to another CPU; it is off by default).
  */
 #include "datapath.h"
+#include "debug.h"
 #include "hooks.h"
 #include "netns.h"
 #include "policy.h"
 #include "sa.h"
 
+#include <linux/cpu.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
@@ -25,6 +27,7 @@
 #include <net/dsfield.h>
 #include <net/inet_ecn.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
 #include <net/ipv6.h>
 #include <net/route.h>
 
@@ -60,13 +63,22 @@ static int kipsec_cell_poll(struct napi_struct *napi, int budget)
 	return work;
 }
 
+/*
+ * Queued packets hold no reference to their device: one that is going
+ * away takes no more of them (the check and the queueing are one BH-off
+ * section, which unregistration's synchronize_net() waits for), and
+ * kipsec_netdev_event() purges those it already has.
+ */
 static void kipsec_deliver(struct sk_buff *skb)
 {
 	struct kipsec_cell *cell;
 
 	local_bh_disable();
 	cell = this_cpu_ptr(kipsec_cells);
-	if (skb_queue_len(&cell->queue) > READ_ONCE(netdev_max_backlog)) {
+	if (unlikely(READ_ONCE(skb->dev->reg_state) != NETREG_REGISTERED)) {
+		kfree_skb(skb);
+	} else if (skb_queue_len(&cell->queue) >
+		   READ_ONCE(netdev_max_backlog)) {
 		dev_core_stats_rx_dropped_inc(skb->dev);
 		kfree_skb(skb);
 	} else {
@@ -77,9 +89,73 @@ static void kipsec_deliver(struct sk_buff *skb)
 	local_bh_enable();
 }
 
+/* Drops the packets of @dev queued on @cell; its CPU, BHs off (or offline). */
+static void kipsec_cell_purge(struct kipsec_cell *cell,
+			      const struct net_device *dev)
+{
+	struct sk_buff *skb, *tmp;
+
+	skb_queue_walk_safe(&cell->queue, skb, tmp) {
+		if (skb->dev == dev) {
+			__skb_unlink(skb, &cell->queue);
+			kfree_skb(skb);
+		}
+	}
+}
+
+static const struct net_device *kipsec_purge_dev;	/* under RTNL */
+static DEFINE_PER_CPU(struct work_struct, kipsec_purge_work);
+
+static void kipsec_purge_work_fn(struct work_struct *work)
+{
+	local_bh_disable();
+	kipsec_cell_purge(this_cpu_ptr(kipsec_cells), kipsec_purge_dev);
+	local_bh_enable();
+}
+
+/*
+ * A device is unregistering: the packets the cells queued for it go, as
+ * flush_backlog() does for the core's queues. Each CPU's queue is its
+ * own, so each purges in a work item bound to it.
+ */
+static int kipsec_netdev_event(struct notifier_block *nb,
+			       unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	int cpu;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	ASSERT_RTNL();
+	kipsec_inflight_log(dev->name);
+	kipsec_purge_dev = dev;
+	cpus_read_lock();
+	for_each_possible_cpu(cpu) {
+		struct kipsec_cell *cell = per_cpu_ptr(kipsec_cells, cpu);
+
+		if (!skb_queue_len_lockless(&cell->queue))
+			continue;
+		if (!cpu_online(cpu)) {
+			kipsec_cell_purge(cell, dev);
+			continue;
+		}
+		queue_work_on(cpu, system_highpri_wq,
+			      per_cpu_ptr(&kipsec_purge_work, cpu));
+	}
+	/* Immediate for the CPUs that had nothing queued. */
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&kipsec_purge_work, cpu));
+	cpus_read_unlock();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block kipsec_netdev_notifier = {
+	.notifier_call = kipsec_netdev_event,
+};
+
 int __init kipsec_input_module_init(void)
 {
-	int cpu;
+	int cpu, ret;
 
 	kipsec_cells = alloc_percpu(struct kipsec_cell);
 	if (!kipsec_cells)
@@ -89,10 +165,21 @@ int __init kipsec_input_module_init(void)
 		struct kipsec_cell *cell = per_cpu_ptr(kipsec_cells, cpu);
 
 		__skb_queue_head_init(&cell->queue);
+		/*
+		 * Only the owning CPU fills and drains its queue, without a
+		 * lock: another CPU's busy polling must never run this poll
+		 * (gro_cells does the same).
+		 */
+		set_bit(NAPI_STATE_NO_BUSY_POLL, &cell->napi.state);
 		netif_napi_add(&kipsec_napi_dev, &cell->napi, kipsec_cell_poll);
 		napi_enable(&cell->napi);
+		INIT_WORK(per_cpu_ptr(&kipsec_purge_work, cpu),
+			  kipsec_purge_work_fn);
 	}
-	return 0;
+	ret = register_netdevice_notifier(&kipsec_netdev_notifier);
+	if (ret)
+		kipsec_input_module_exit();
+	return ret;
 }
 
 /* After every namespace's hooks are gone: nothing queues any more. */
@@ -100,6 +187,7 @@ void kipsec_input_module_exit(void)
 {
 	int cpu;
 
+	unregister_netdevice_notifier(&kipsec_netdev_notifier);
 	for_each_possible_cpu(cpu) {
 		struct kipsec_cell *cell = per_cpu_ptr(kipsec_cells, cpu);
 
@@ -130,18 +218,74 @@ static bool tmpl_accepts(const struct kipsec_tmpl *t,
 		kipsec_addr_equal(t->family, &t->saddr, &saddr));
 }
 
-static bool addr_is_local(struct net *net, const struct kipsec_flow *flow)
+/*
+ * Whether the stack will deliver the inner packet of a tunnel to this
+ * host, where XFRM checks it against the "in" policies (broadcast and
+ * multicast included), rather than forward it ("fwd" policies).
+ */
+static bool delivered_locally(struct net *net, const struct kipsec_flow *flow)
 {
-	if (flow->family == AF_INET)
-		return inet_addr_type(net, flow->daddr.a4) == RTN_LOCAL;
-	return ipv6_chk_addr(net, &flow->daddr.a6, NULL, 0);
+	if (flow->family == AF_INET) {
+		switch (inet_addr_type(net, flow->daddr.a4)) {
+		case RTN_LOCAL:
+		case RTN_BROADCAST:
+		case RTN_MULTICAST:
+			return true;
+		default:
+			return false;
+		}
+	}
+	return ipv6_addr_is_multicast(&flow->daddr.a6) ||
+	       ipv6_chk_addr(net, &flow->daddr.a6, NULL, 0);
+}
+
+/*
+ * The device XFRM's flow names for forwarded inner packets: the one their
+ * route leaves through. Looked up only when a selector can need it.
+ */
+static int forward_oif(struct sk_buff *skb, u16 family)
+{
+	int oif = 0;
+
+	rcu_read_lock();
+	skb_dst_drop(skb);
+	if (family == AF_INET) {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		if (ip_route_input_noref(skb, iph->daddr, iph->saddr,
+					 iph->tos, skb->dev))
+			skb_dst_drop(skb);
+		if (skb_dst(skb) && skb_dst(skb)->dev)
+			oif = skb_dst(skb)->dev->ifindex;
+		skb_dst_drop(skb);
+	} else {
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+		struct flowi6 fl6 = {
+			.flowi6_iif = skb->dev->ifindex,
+			.daddr = ip6h->daddr,
+			.saddr = ip6h->saddr,
+			.flowlabel = ip6_flowinfo(ip6h),
+			.flowi6_mark = skb->mark,
+			.flowi6_proto = ip6h->nexthdr,
+		};
+		struct dst_entry *dst;
+
+		dst = ip6_route_input_lookup(dev_net(skb->dev), skb->dev, &fl6,
+					     skb, RT6_LOOKUP_F_HAS_SADDR);
+		if (dst->dev)
+			oif = dst->dev->ifindex;
+		dst_release(dst);
+	}
+	rcu_read_unlock();
+	return oif;
 }
 
 /*
  * The checks a decapsulated packet passes before it is delivered: its SA's
  * selector, then the "in" or "fwd" policy covering it must list a
- * template this SA satisfies (XFRM's semantics, including that tunnel-mode
- * traffic no policy covers is dropped).
+ * template this SA satisfies (XFRM's semantics: traffic no policy covers
+ * passes only in transport mode and only when the direction's default
+ * allows it).
  */
 static int input_policy_check(struct kipsec_net *kn, struct kipsec_sa *sa,
 			      struct sk_buff *skb, u16 family)
@@ -149,19 +293,31 @@ static int input_policy_check(struct kipsec_net *kn, struct kipsec_sa *sa,
 	struct kipsec_policy *pol;
 	struct kipsec_flow flow;
 	bool tunnel = sa->mode == KIPSEC_MODE_TUNNEL;
+	u8 dir;
 	int i;
 
-	if (kipsec_flow_from_skb(skb, family, &flow))
+	/* The inner packet's options will be parsed when it is delivered. */
+	if (kipsec_flow_from_skb(skb, family, true, &flow))
 		return KIPSEC_STAT_IN_MALFORMED;
-	flow.ifindex = skb->dev->ifindex;
+	dir = !tunnel || delivered_locally(kn->net, &flow) ? KIPSEC_DIR_IN :
+							     KIPSEC_DIR_FWD;
+	/*
+	 * The flow carries the outer packet's local route's device (the
+	 * loopback or VRF device), right for "in"; "fwd" wants the inner
+	 * packet's outgoing interface.
+	 */
+	if (dir == KIPSEC_DIR_FWD &&
+	    (sa->sel.ifindex || READ_ONCE(kn->dev_policies[dir])))
+		flow.ifindex = forward_oif(skb, family);
 	if (!kipsec_sel_match(&sa->sel, &flow))
 		return KIPSEC_STAT_IN_SELECTOR;
 
 	rcu_read_lock();
-	pol = kipsec_policy_lookup(kn, !tunnel || addr_is_local(kn->net, &flow) ?
-				   KIPSEC_DIR_IN : KIPSEC_DIR_FWD, &flow);
+	pol = kipsec_policy_lookup(kn, dir, &flow);
 	if (!pol) {
 		rcu_read_unlock();
+		if (READ_ONCE(kn->default_action[dir]) != KIPSEC_ACTION_ALLOW)
+			return KIPSEC_STAT_IN_POLICY_BLOCK;
 		return tunnel ? KIPSEC_STAT_IN_POLICY : -1;
 	}
 	kipsec_policy_touch(pol);
@@ -258,6 +414,7 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
 	struct kipsec_sa *sa = cb->sa;
 	struct kipsec_net *kn = sa->kn;
+	struct net_device *dev = skb->dev;
 	u16 family = cb->family;
 	unsigned int len;
 	int reason;
@@ -303,17 +460,20 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 		eth_hdr(skb)->h_proto = skb->protocol;
 	memset(skb->cb, 0, sizeof(skb->cb));
 	kipsec_deliver(skb);
-	kipsec_sa_put(sa);
-	return;
+	goto out;
 
 drop:
 	kfree_skb(skb);
+out:
+	kipsec_inflight_dec();
+	dev_put(dev);
 	kipsec_sa_put(sa);
 }
 
 /*
  * Where the ESP or AH header of a packet at LOCAL_IN starts (from the
- * network header), or -1 if it carries neither; *@proto says which, and
+ * network header), or -1 if it carries neither, -2 if a routing header
+ * with segments left sends it on; *@proto says which, and
  * *@nhoff is where the byte naming it is, which transport mode rewrites
  * once the packet is verified.
  */
@@ -333,15 +493,22 @@ static int ipsec_offset6(struct sk_buff *skb, int *nhoff, u8 *proto)
 
 	while (ipv6_ext_hdr(nexthdr) && nexthdr != NEXTHDR_NONE &&
 	       nexthdr != NEXTHDR_AUTH) {
-		struct ipv6_opt_hdr _h;
-		const struct ipv6_opt_hdr *h;
+		struct ipv6_rt_hdr _h;
+		const struct ipv6_rt_hdr *h;
 
 		h = skb_header_pointer(skb, off, sizeof(_h), &_h);
 		/* A fragment here was not reassembled: leave it alone. */
 		if (!h || nexthdr == NEXTHDR_FRAGMENT)
 			return -1;
+		/*
+		 * Segments left: this host is not the final destination; the
+		 * stack's routing header handler passes it on (or drops it),
+		 * and ESP is processed where the route ends, as in XFRM.
+		 */
+		if (nexthdr == NEXTHDR_ROUTING && h->segments_left)
+			return -2;
 		prev = off;
-		off += ipv6_optlen(h);
+		off += ipv6_optlen((const struct ipv6_opt_hdr *)h);
 		nexthdr = h->nexthdr;
 	}
 	*nhoff = prev - skb_network_offset(skb);
@@ -350,8 +517,13 @@ static int ipsec_offset6(struct sk_buff *skb, int *nhoff, u8 *proto)
 	       off - skb_network_offset(skb) : -1;
 }
 
+static unsigned int cleartext_check(struct kipsec_net *kn, struct sk_buff *skb,
+				    u16 family, u8 dir,
+				    const struct net_device *in);
+
 static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
-				u16 family, int hlen, int nhoff, u8 proto)
+				u16 family, int hlen, int nhoff, u8 proto,
+				const struct net_device *in)
 {
 	/* ESP names its SPI first, AH after 4 bytes. */
 	unsigned int off = skb_network_offset(skb) + hlen;
@@ -373,9 +545,13 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 		daddr.a6 = ipv6_hdr(skb)->daddr;
 	sa = kipsec_sa_lookup(kn, family, &daddr, spi, proto);
 	if (!sa) {
-		/* Not ours: the kernel's own ESP or AH (or nobody) may have it. */
+		/*
+		 * Not ours: the kernel's own ESP or AH (or nobody) may have
+		 * it, if the "in" policies let it in as it is (protocol ESP
+		 * or AH), as XFRM judges what raw sockets receive.
+		 */
 		kipsec_stats_inc(kn->stats, KIPSEC_STAT_PASSTHROUGH);
-		return NF_ACCEPT;
+		return cleartext_check(kn, skb, family, KIPSEC_DIR_IN, in);
 	}
 	if (sa->flags & KIPSEC_SA_F_LARVAL || !kipsec_sa_get(sa)) {
 		/* Under RCU: its counters outlive this read section. */
@@ -400,6 +576,13 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 				     ipv6_get_dsfield(ipv6_hdr(skb));
 	/* LOCAL_IN sees the data at the network header: skip to ESP or AH. */
 	__skb_pull(skb, off);
+	/*
+	 * The completion may run after this hook returns (async crypto):
+	 * it uses the device, so the packet holds it until then (as
+	 * xfrm_input() does); the SA reference keeps the namespace's state.
+	 */
+	dev_hold(skb->dev);
+	kipsec_inflight_inc();
 	if (proto == IPPROTO_AH)
 		kipsec_ah_input(sa, skb, input_done);
 	else
@@ -416,10 +599,14 @@ static unsigned int cleartext_check(struct kipsec_net *kn, struct sk_buff *skb,
 	struct kipsec_flow flow;
 
 	if (this_cpu_read(kipsec_delivering) ||
-	    kipsec_dev_exempt_in(in, family) ||
-	    kipsec_flow_from_skb(skb, family, &flow))
+	    kipsec_dev_exempt_in(in, family))
 		return NF_ACCEPT;
-	flow.ifindex = in->ifindex;
+	/* Fail closed: what cannot be read cannot be judged. */
+	if (kipsec_flow_from_skb(skb, family, kipsec_hbh_parsed(skb, family),
+				 &flow)) {
+		kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_MALFORMED);
+		return NF_DROP;
+	}
 	pol = kipsec_policy_lookup(kn, dir, &flow);
 	if (!pol) {
 		if (READ_ONCE(kn->default_action[dir]) == KIPSEC_ACTION_ALLOW)
@@ -455,7 +642,10 @@ unsigned int kipsec_input_hook(void *priv, struct sk_buff *skb,
 	hlen = family == AF_INET ? ipsec_offset4(skb, &nhoff, &proto) :
 				   ipsec_offset6(skb, &nhoff, &proto);
 	if (hlen >= 0)
-		return input_ipsec(kn, skb, family, hlen, nhoff, proto);
+		return input_ipsec(kn, skb, family, hlen, nhoff, proto,
+				   state->in);
+	if (hlen == -2)		/* not delivered here: FORWARD judges it */
+		return NF_ACCEPT;
 	return cleartext_check(kn, skb, family, KIPSEC_DIR_IN, state->in);
 }
 

@@ -2,6 +2,7 @@
 /*
  * Module init and exit, in order. Nothing else belongs here.
  */
+#include "debug.h"
 #include "hooks.h"
 #include "netlink.h"
 #include "netns.h"
@@ -87,6 +88,7 @@ err_sa:
 
 static void __exit kipsec_mod_exit(void)
 {
+	kipsec_inflight_log("module unload");
 	kipsec_genl_exit();
 	kipsec_netns_exit();
 	kipsec_sa_drain();

@@ -4,6 +4,7 @@
  * See uapi/linux/kipsec.h for the attribute trees.
  */
 #include "datapath.h"
+#include "debug.h"
 #include "event.h"
 #include "netlink.h"
 #include "netns.h"
@@ -353,7 +354,17 @@ static void sa_set_outer(struct kipsec_sa *sa, const union kipsec_addr *daddr,
 	sa->saddr = *saddr;
 	write_seqcount_end(&sa->addr_seq);
 	spin_unlock_bh(&sa->lock);
-	/* The tunnel's cached route was for the old addresses. */
+	/*
+	 * Senders read the addresses, route and fill the route cache in
+	 * one RCU section (the output hook): once those that may have read
+	 * the old addresses are done, the cache is emptied, so none can
+	 * leave a route to the old peer in it. The same grace period lets
+	 * a move re-insert the SA (kipsec_sa_rehash_end()) only once no
+	 * reader still stands on its node of the old destination's list:
+	 * one that did would follow it into the new one and miss the rest
+	 * of the old.
+	 */
+	synchronize_rcu();
 	dst_cache_reset(&sa->dst_cache);
 }
 
@@ -364,6 +375,7 @@ static int sa_move(struct kipsec_sa *sa, const union kipsec_addr *daddr,
 	union kipsec_addr old_daddr = sa->key.daddr, old_saddr = sa->saddr;
 	int ret;
 
+	kipsec_inflight_log("sa move");
 	if (kipsec_addr_equal(sa->key.family, daddr, &sa->key.daddr)) {
 		sa_set_outer(sa, daddr, saddr);
 		return 0;
@@ -535,6 +547,7 @@ int kipsec_nl_del_sa(struct sk_buff *skb, struct genl_info *info)
 	sa = sa_find(kn, info);
 	if (!IS_ERR(sa)) {
 		kipsec_event_sa(sa, KIPSEC_CMD_DEL_SA);
+		kipsec_inflight_log("sa delete");
 		kipsec_sa_unlink(sa);
 	}
 	mutex_unlock(&kn->lock);

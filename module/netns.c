@@ -6,10 +6,12 @@
  */
 #include "netns.h"
 #include "acquire.h"
+#include "debug.h"
 #include "hooks.h"
 #include "policy.h"
 #include "sa.h"
 
+#include <linux/wait_bit.h>
 #include <net/netns/generic.h>
 
 static unsigned int kipsec_net_id __read_mostly;
@@ -81,6 +83,13 @@ static void __net_exit kipsec_net_exit(struct net *net)
 		/* Expire work queued before the flush may still want kn. */
 		synchronize_rcu();
 		flush_workqueue(kipsec_sa_wq);
+		/*
+		 * Packets still in async crypto hold SAs whose completions
+		 * use kn (counters, policies) and the namespace (output):
+		 * both live until the last SA is freed.
+		 */
+		kipsec_inflight_log("netns exit");
+		wait_var_event(&kn->sa_live, !atomic_read(&kn->sa_live));
 		kipsec_stats_free(kn->stats);
 	}
 	mutex_destroy(&kn->lock);

@@ -33,6 +33,9 @@ struct kipsec_net {
 	struct xarray sa_ids;		/* every SA by id: dump order */
 	u32 sa_next_id;
 	u32 sa_count;
+	atomic_t sa_live;		/* SAs not freed yet, in-flight
+					 * packets' ones included
+					 */
 	struct list_head sa_larval;	/* larval SAs, oldest first */
 	struct delayed_work larval_work; /* removes expired larval SAs */
 
@@ -43,6 +46,7 @@ struct kipsec_net {
 	u32 pol_next_index;
 	u32 pol_count;
 	u8 default_action[__KIPSEC_DIR_MAX];
+	u32 dev_policies[__KIPSEC_DIR_MAX]; /* with a dev selector */
 
 	/* Pending acquires (acquire.c) */
 #define KIPSEC_ACQ_BUCKETS 64

@@ -9,6 +9,7 @@
  * transformed so it is not looked at twice.
  */
 #include "datapath.h"
+#include "debug.h"
 #include "acquire.h"
 #include "hooks.h"
 #include "netns.h"
@@ -184,6 +185,7 @@ static void output_one(struct kipsec_sa *sa, struct sk_buff *skb,
 	}
 	/* Counted as XFRM counts: the packet before the transform. */
 	kipsec_sa_account(sa, skb->len);
+	kipsec_inflight_inc();
 	if (sa->key.proto == IPPROTO_AH)
 		kipsec_ah_output(sa, skb, proto, output_done);
 	else
@@ -307,11 +309,13 @@ static void output_done(struct sk_buff *skb, int err, u8 nexthdr)
 		skb->ignore_df = 1;
 		ip6_local_out(net, NULL, skb);
 	}
+	kipsec_inflight_dec();
 	/* Last: the reference keeps module unload waiting until here. */
 	kipsec_sa_put(sa);
 	return;
 
 drop:
+	kipsec_inflight_dec();
 	out_drop(skb, sa);
 }
 
@@ -450,10 +454,9 @@ drop:
 	out_drop(skb, sa);
 }
 
-unsigned int kipsec_output_hook(void *priv, struct sk_buff *skb,
+static unsigned int output_hook(struct kipsec_net *kn, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
-	struct kipsec_net *kn = priv;
 	u16 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
 	struct kipsec_policy *pol;
 	struct kipsec_flow flow;
@@ -462,9 +465,12 @@ unsigned int kipsec_output_hook(void *priv, struct sk_buff *skb,
 	if (transformed(skb, family) ||
 	    kipsec_dev_exempt_out(state->out, family))
 		return NF_ACCEPT;
-	if (kipsec_flow_from_skb(skb, family, &flow))
-		return NF_ACCEPT;
-	flow.ifindex = state->out->ifindex;
+	/* Fail closed: what cannot be read cannot be judged. */
+	if (kipsec_flow_from_skb(skb, family, kipsec_hbh_parsed(skb, family),
+				 &flow)) {
+		kipsec_stats_inc(kn->stats, KIPSEC_STAT_OUT_MALFORMED);
+		return NF_DROP;
+	}
 
 	pol = kipsec_policy_lookup(kn, KIPSEC_DIR_OUT, &flow);
 	if (!pol) {
@@ -493,10 +499,38 @@ unsigned int kipsec_output_hook(void *priv, struct sk_buff *skb,
 		kipsec_sa_put(sa);
 		return NF_DROP;
 	}
+	/*
+	 * Forwarded packets and TCP carry a route without a reference, valid
+	 * only in this RCU section; the packet may finish after it (async
+	 * crypto), so it takes one, as xfrm_output() does.
+	 */
+	skb_dst_force(skb);
+	if (!skb_dst(skb)) {
+		kipsec_sa_drop(sa, KIPSEC_STAT_OUT_NO_ROUTE);
+		kipsec_sa_put(sa);
+		return NF_DROP;
+	}
 	output_skb(state->net, sa, skb, family);
 	return NF_STOLEN;
 
 block:
 	kipsec_stats_inc(kn->stats, KIPSEC_STAT_OUT_POLICY_BLOCK);
 	return NF_DROP;
+}
+
+/*
+ * Locally generated packets reach POST_ROUTING in process context; the
+ * SA's route cache (dst_cache) and the per-CPU state below want bottom
+ * halves off, as in ip_tunnel and WireGuard, so a softirq on this CPU
+ * using the same SA cannot interleave.
+ */
+unsigned int kipsec_output_hook(void *priv, struct sk_buff *skb,
+				const struct nf_hook_state *state)
+{
+	unsigned int verdict;
+
+	local_bh_disable();
+	verdict = output_hook(priv, skb, state);
+	local_bh_enable();
+	return verdict;
 }

@@ -132,6 +132,9 @@ int kipsec_policy_insert(struct kipsec_net *kn, struct kipsec_policy *pol,
 	}
 	pol_list_add(kn, pol);
 	kn->pol_count++;
+	if (pol->key.sel.ifindex)
+		WRITE_ONCE(kn->dev_policies[pol->key.dir],
+			   kn->dev_policies[pol->key.dir] + 1);
 	kipsec_net_changed(kn);
 	return 0;
 }
@@ -143,6 +146,9 @@ void kipsec_policy_unlink(struct kipsec_net *kn, struct kipsec_policy *pol)
 	xa_erase(&kn->pol_ids, pol->index);
 	list_del_rcu(&pol->list);
 	kn->pol_count--;
+	if (pol->key.sel.ifindex)
+		WRITE_ONCE(kn->dev_policies[pol->key.dir],
+			   kn->dev_policies[pol->key.dir] - 1);
 	kipsec_net_changed(kn);
 	kfree_rcu(pol, rcu);
 }

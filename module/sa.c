@@ -86,6 +86,11 @@ void kipsec_sad_exit(struct kipsec_net *kn)
 	rhashtable_destroy(&kn->sa_by_spi);
 }
 
+/*
+ * Callers hold rcu_read_lock() (the datapath) or kn->lock (writers, for
+ * whom the SA stays valid after the table's own RCU section ends: only
+ * writers unlink). The table may resize under either.
+ */
 struct kipsec_sa *kipsec_sa_lookup(struct kipsec_net *kn, u16 family,
 				   const union kipsec_addr *daddr, __be32 spi,
 				   u8 proto)
@@ -98,7 +103,7 @@ struct kipsec_sa *kipsec_sa_lookup(struct kipsec_net *kn, u16 family,
 		key.daddr.a4 = daddr->a4;
 	else
 		key.daddr.a6 = daddr->a6;
-	return rhashtable_lookup(&kn->sa_by_spi, &key, sa_spi_params);
+	return rhashtable_lookup_fast(&kn->sa_by_spi, &key, sa_spi_params);
 }
 
 /* SAs not freed yet: module unload waits for in-flight packets' ones. */
@@ -127,6 +132,8 @@ struct kipsec_sa *kipsec_sa_alloc(gfp_t gfp)
 /* Frees an SA that was never published, or whose last reference is gone. */
 void kipsec_sa_free(struct kipsec_sa *sa)
 {
+	struct kipsec_net *kn = sa->kn;
+
 	/* A packet racing with the unlink may have armed it again. */
 	timer_delete_sync(&sa->timer);
 	if (sa->aead)
@@ -141,6 +148,9 @@ void kipsec_sa_free(struct kipsec_sa *sa)
 	kipsec_stats_free(sa->stats);
 	memzero_explicit(&sa->iv_secret, sizeof(sa->iv_secret));
 	kfree(sa);
+	/* The wake-ups only hash the addresses: kn may be gone by then. */
+	if (kn && atomic_dec_and_test(&kn->sa_live))
+		wake_up_var(&kn->sa_live);
 	if (atomic_dec_and_test(&kipsec_sa_live))
 		wake_up_var(&kipsec_sa_live);
 }
@@ -198,7 +208,10 @@ int kipsec_sa_insert(struct kipsec_net *kn, struct kipsec_sa *sa)
 	int ret;
 
 	lockdep_assert_held(&kn->lock);
-	sa->kn = kn;
+	if (!sa->kn) {
+		sa->kn = kn;
+		atomic_inc(&kn->sa_live);
+	}
 	sa->dst_key.daddr = sa->key.daddr;
 	sa->dst_key.family = sa->key.family;
 	sa->dst_key.proto = sa->key.proto;
@@ -339,18 +352,30 @@ void kipsec_sa_flush(struct kipsec_net *kn, u8 proto)
 	kvfree(all);
 }
 
+/*
+ * Whether @sa serves template @t for @flow; its destination too is
+ * compared, as in xfrm_state_find(): the list walked is that of the
+ * wanted destination, but an SA may be moving to another (MOBIKE).
+ */
 static bool tmpl_fits(const struct kipsec_tmpl *t, const struct kipsec_sa *sa,
+		      u16 family, const union kipsec_addr *want_daddr,
 		      const struct kipsec_flow *flow)
 {
+	union kipsec_addr daddr, saddr;
+
 	if (sa->mode != t->mode || (t->reqid && sa->reqid != t->reqid) ||
 	    (t->spi && sa->key.spi != t->spi) ||
 	    (sa->flags & KIPSEC_SA_F_LARVAL) || kipsec_sa_expired(sa))
 		return false;
+	kipsec_sa_outer(sa, &daddr, &saddr);
+	if (sa->key.family != family ||
+	    !kipsec_addr_equal(family, &daddr, want_daddr))
+		return false;
 	if (t->mode == KIPSEC_MODE_TUNNEL) {
 		if (!ipv6_addr_any(&t->saddr.a6) &&
-		    !kipsec_addr_equal(t->family, &t->saddr, &sa->saddr))
+		    !kipsec_addr_equal(t->family, &t->saddr, &saddr))
 			return false;
-	} else if (!kipsec_addr_equal(flow->family, &flow->saddr, &sa->saddr)) {
+	} else if (!kipsec_addr_equal(flow->family, &flow->saddr, &saddr)) {
 		return false;
 	}
 	return kipsec_sel_match(&sa->sel, flow);
@@ -374,7 +399,8 @@ struct kipsec_sa *kipsec_sa_for_tmpl(struct kipsec_net *kn,
 	}
 	list = rhltable_lookup(&kn->sa_by_dst, &key, sa_dst_params);
 	rhl_for_each_entry_rcu(sa, pos, list, dst_node) {
-		if (READ_ONCE(sa->dead) || !tmpl_fits(t, sa, flow))
+		if (READ_ONCE(sa->dead) ||
+		    !tmpl_fits(t, sa, key.family, &key.daddr, flow))
 			continue;
 		/* The newest SA wins, as in XFRM: after a rekey, the new one. */
 		if (!best || sa->add_time > best->add_time ||

@@ -26,8 +26,9 @@ static inline bool kipsec_addr_equal(u16 family, const union kipsec_addr *a,
 
 /*
  * What a selector is matched against: the addresses, upper protocol and
- * ports (ICMP: type and code) of one packet, and the interface it leaves
- * through (out, fwd) or came in on (in).
+ * ports (ICMP: type and code) of one packet, and, as in XFRM, the device
+ * of its route: the interface it leaves through (out, fwd), the loopback
+ * device or VRF device of the local route (in).
  */
 struct kipsec_flow {
 	u16 family;
@@ -58,9 +59,21 @@ bool kipsec_sel_match(const struct kipsec_sel *sel,
 		      const struct kipsec_flow *flow);
 bool kipsec_sel_equal(const struct kipsec_sel *a, const struct kipsec_sel *b);
 
-/* Extracts the flow of an IPv4 or IPv6 packet at its network header. */
-int kipsec_flow_from_skb(struct sk_buff *skb, u16 family,
+/*
+ * The flow XFRM decodes from an IPv4 or IPv6 packet at its network header
+ * (decode_session4/6); -EINVAL only when the IP header cannot be read.
+ * @hbh_parsed: the stack parsed the packet's IPv6 hop-by-hop options
+ * (kipsec_hbh_parsed() for a packet in the IPv6 stack).
+ */
+int kipsec_flow_from_skb(struct sk_buff *skb, u16 family, bool hbh_parsed,
 			 struct kipsec_flow *flow);
+
+/* For a packet the IPv6 stack holds (its cb is IP6CB): see above. */
+static inline bool kipsec_hbh_parsed(const struct sk_buff *skb, u16 family)
+{
+	return family == AF_INET6 &&
+	       IP6CB(skb)->nhoff == sizeof(struct ipv6hdr);
+}
 
 int kipsec_sel_from_nla(struct kipsec_sel *sel, const struct nlattr *nla,
 			struct netlink_ext_ack *extack);

@@ -1388,7 +1388,9 @@ def bad_tunnel_policy(b, a):
 
 def bad_unknown_spi(b, a):
     """ESP for SAs kipsec does not have: left to the stack, counted as
-    pass-through, never a drop."""
+    pass-through, unless an "in" policy that wants protection covers it
+    as it is (protocol ESP; here the transport-mode policy of the SA's
+    family): then dropped as a policy violation, as XFRM judges it."""
     S = load_scapy()
     P = b.peer
     for what, fam, spi in (('unknown-spi-ipv4', 4, 0xdeadbeef),
@@ -1404,7 +1406,9 @@ def bad_unknown_spi(b, a):
         f = S.raw(other.encrypt(ip / S.UDP(sport=PORT_B, dport=PORT_A) / S.Raw(data)))
         # The stack may answer (ICMP protocol unreachable), through the
         # out SA: out.pkts may move.
-        b.step(what, [f], {'ns.passthrough': 1, 'out.pkts': None},
+        covered = P.mode == 'transport' and fam == P.outer
+        b.step(what, [f], {'ns.passthrough': 1, 'out.pkts': None,
+                           'ns.in-policy': int(covered)},
                not_delivered=[data])
     d, pkt = b.udp()
     b.step('known-spi-delivered', [P.encrypt(pkt, b.s(1))], {'in.pkts': 1},
@@ -2427,7 +2431,9 @@ def bad_ah_icvlen(b, a):
 
 def bad_ah_unknown_spi(b, a):
     """AH for SAs kipsec does not have: left to the stack ("passthrough"
-    +1 each), never a drop; then AH for the known SPI is delivered."""
+    +1 each) unless the SA family's transport-mode "in" policy covers it
+    as it is (then "in-policy" +1 too, as XFRM judges it); then AH for
+    the known SPI is delivered."""
     S = load_scapy()
     P = b.peer
     other_fam = 6 if P.outer == 4 else 4
@@ -2443,7 +2449,9 @@ def bad_ah_unknown_spi(b, a):
                                 S.Raw(data)))
         # The stack may answer (ICMP protocol unreachable), through the
         # out SA: out.pkts may move.
-        b.step(what, [f], {'ns.passthrough': 1, 'out.pkts': None},
+        covered = P.mode == 'transport' and fam == P.outer
+        b.step(what, [f], {'ns.passthrough': 1, 'out.pkts': None,
+                           'ns.in-policy': int(covered)},
                not_delivered=[data])
     d, pkt = b.udp()
     b.step('known-spi-delivered', [P.encrypt(pkt, b.s(1))], {'in.pkts': 1},

@@ -83,7 +83,8 @@ t_cleartext_where_ah_required() {
 }
 
 # AH for unknown SPIs (IPv4, IPv6, and the known SPI in the other family):
-# left to the stack, netns "passthrough" +1 each, no drop counted.
+# left to the stack, netns "passthrough" +1 each; the one the "in" policy
+# covers as it is (protocol AH) is also "in-policy" +1, as in XFRM.
 t_ah_unknown_spi_passthrough() {
 	bad_ah ah-unknown-spi sha256
 }

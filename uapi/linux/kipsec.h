@@ -391,7 +391,12 @@ enum kipsec_sel_attr {
 	KIPSEC_SEL_A_SPORT_MASK,	/* __be16, 0 = any */
 	KIPSEC_SEL_A_DPORT,		/* __be16 */
 	KIPSEC_SEL_A_DPORT_MASK,	/* __be16, 0 = any */
-	KIPSEC_SEL_A_IFINDEX,		/* s32, 0 = any interface ("dev") */
+	KIPSEC_SEL_A_IFINDEX,		/* s32, 0 = any interface ("dev"):
+					 * as in XFRM, the device of the
+					 * packet's route: out and fwd, the
+					 * outgoing interface; in, the local
+					 * route's (loopback or VRF) device
+					 */
 	__KIPSEC_SEL_A_MAX
 };
 

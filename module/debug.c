@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Debug-build aids (see debug.h): the in-flight packet counter and
+ * forced-asynchronous crypto. Built only with KIPSEC_DEBUG=y.
+ */
+#include "debug.h"
+
+#include <linux/module.h>
+#include <linux/printk.h>
+
+atomic_t kipsec_inflight = ATOMIC_INIT(0);
+
+static int inflight_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&kipsec_inflight));
+}
+
+static const struct kernel_param_ops inflight_ops = {
+	.get = inflight_get,
+};
+
+module_param_cb(inflight, &inflight_ops, NULL, 0444);
+MODULE_PARM_DESC(inflight,
+		 "debug: packets inside ESP or AH now (read-only)");
+
+static bool force_async;
+module_param(force_async, bool, 0444);
+MODULE_PARM_DESC(force_async,
+		 "debug: run every ESP and AH transform through cryptd, so that each completes asynchronously");
+
+void kipsec_inflight_log(const char *what)
+{
+	pr_info("%s: %d packets in flight\n", what,
+		atomic_read(&kipsec_inflight));
+}
+
+/* "cryptd(@driver)" in @buf, or NULL if too long. */
+static const char *cryptd_name(char *buf, const char *driver)
+{
+	if (snprintf(buf, CRYPTO_MAX_ALG_NAME, "cryptd(%s)", driver) >=
+	    CRYPTO_MAX_ALG_NAME)
+		return NULL;
+	return buf;
+}
+
+struct crypto_aead *kipsec_alloc_aead(const char *name)
+{
+	char buf[CRYPTO_MAX_ALG_NAME];
+	struct crypto_aead *sync;
+	const char *wrapped;
+
+	if (!force_async)
+		return crypto_alloc_aead(name, 0, 0);
+	sync = crypto_alloc_aead(name, 0, CRYPTO_ALG_ASYNC);
+	if (IS_ERR(sync))
+		return sync;
+	wrapped = cryptd_name(buf, crypto_aead_driver_name(sync));
+	crypto_free_aead(sync);
+	return wrapped ? crypto_alloc_aead(wrapped, 0, 0) :
+			 ERR_PTR(-ENAMETOOLONG);
+}
+
+struct crypto_ahash *kipsec_alloc_ahash(const char *name)
+{
+	char buf[CRYPTO_MAX_ALG_NAME];
+	struct crypto_ahash *sync;
+	const char *wrapped;
+
+	if (!force_async)
+		return crypto_alloc_ahash(name, 0, 0);
+	sync = crypto_alloc_ahash(name, 0, CRYPTO_ALG_ASYNC);
+	if (IS_ERR(sync))
+		return sync;
+	wrapped = cryptd_name(buf, crypto_ahash_driver_name(sync));
+	crypto_free_ahash(sync);
+	return wrapped ? crypto_alloc_ahash(wrapped, 0, 0) :
+			 ERR_PTR(-ENAMETOOLONG);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KIPSEC_DEBUG_H
+#define _KIPSEC_DEBUG_H
+
+#include <crypto/aead.h>
+#include <crypto/hash.h>
+#include <linux/atomic.h>
+#include <linux/types.h>
+
+/*
+ * Aids of a debug build (make debug), for the fault tests: a count of the
+ * packets inside ESP or AH (taken by a hook, their completion not run
+ * yet), logged whenever something they may depend on goes away, and the
+ * force_async module parameter, which runs every transform through
+ * cryptd. A normal build has neither (no shared counter on the datapath).
+ */
+#ifdef DEBUG
+extern atomic_t kipsec_inflight;
+
+static inline void kipsec_inflight_inc(void)
+{
+	atomic_inc(&kipsec_inflight);
+}
+
+static inline void kipsec_inflight_dec(void)
+{
+	atomic_dec(&kipsec_inflight);
+}
+
+/* Logs "kipsec: <what>: <n> packets in flight". */
+void kipsec_inflight_log(const char *what);
+
+/*
+ * The transforms ESP and AH use for algorithm @name; with force_async,
+ * cryptd's wrapper of a synchronous implementation of it (cryptd keeps
+ * the inner algorithm's name, so it is asked for by driver name).
+ */
+struct crypto_aead *kipsec_alloc_aead(const char *name);
+struct crypto_ahash *kipsec_alloc_ahash(const char *name);
+#else
+static inline void kipsec_inflight_inc(void) { }
+static inline void kipsec_inflight_dec(void) { }
+static inline void kipsec_inflight_log(const char *what) { }
+
+static inline struct crypto_aead *kipsec_alloc_aead(const char *name)
+{
+	return crypto_alloc_aead(name, 0, 0);
+}
+
+static inline struct crypto_ahash *kipsec_alloc_ahash(const char *name)
+{
+	return crypto_alloc_ahash(name, 0, 0);
+}
+#endif
+
+#endif /* _KIPSEC_DEBUG_H */
