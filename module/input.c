@@ -124,10 +124,11 @@ static int kipsec_netdev_event(struct notifier_block *nb,
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	int cpu;
 
+	if (event == NETDEV_GOING_DOWN)
+		kipsec_inflight_log(dev->name);
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
 	ASSERT_RTNL();
-	kipsec_inflight_log(dev->name);
 	kipsec_purge_dev = dev;
 	cpus_read_lock();
 	for_each_possible_cpu(cpu) {

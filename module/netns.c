@@ -95,8 +95,16 @@ static void __net_exit kipsec_net_exit(struct net *net)
 	mutex_destroy(&kn->lock);
 }
 
+/* Debug builds: what was in flight as the namespace began to go. */
+static void __net_exit kipsec_net_pre_exit(struct net *net)
+{
+	if (kipsec_net(net)->active)
+		kipsec_inflight_log("netns pre-exit");
+}
+
 static struct pernet_operations kipsec_net_ops = {
 	.init = kipsec_net_init,
+	.pre_exit = kipsec_net_pre_exit,
 	.exit = kipsec_net_exit,
 	.id = &kipsec_net_id,
 	.size = sizeof(struct kipsec_net),

@@ -131,6 +131,9 @@ static unsigned int inner_mtu(const struct kipsec_sa *sa,
 	if (sa->mode == KIPSEC_MODE_TUNNEL)
 		outer = sa->key.family == AF_INET ? sizeof(struct iphdr) :
 						    sizeof(struct ipv6hdr);
+	/* A device too small for the headers alone: nothing fits. */
+	if (mtu <= outer + xform_hdrlen(sa) + sa->icvlen + sa->padalign + 2)
+		return 0;
 	mtu -= outer + xform_hdrlen(sa);
 	if (sa->key.proto == IPPROTO_AH)
 		return mtu;

@@ -234,23 +234,27 @@ static inline int kipsec_sa_replay_check(struct kipsec_sa *sa, u32 seq_lo,
 {
 	int err;
 
-	spin_lock(&sa->lock);
+	spin_lock_bh(&sa->lock);
 	err = kipsec_replay_check(&sa->replay, seq_lo,
 				  sa->flags & KIPSEC_SA_F_ESN, seq);
-	spin_unlock(&sa->lock);
+	spin_unlock_bh(&sa->lock);
 	if (unlikely(err))
 		kipsec_sa_drop(sa, KIPSEC_STAT_IN_REPLAY);
 	return err;
 }
 
-/* Once the ICV is verified: moves the window (a late replay is counted). */
+/*
+ * Once the ICV is verified: moves the window (a late replay is counted).
+ * BHs off: a driver may complete from a threaded IRQ (process context)
+ * while a softirq on the same CPU checks the same window.
+ */
 static inline int kipsec_sa_replay_advance(struct kipsec_sa *sa, u64 seq)
 {
 	int err;
 
-	spin_lock(&sa->lock);
+	spin_lock_bh(&sa->lock);
 	err = kipsec_replay_advance(&sa->replay, seq);
-	spin_unlock(&sa->lock);
+	spin_unlock_bh(&sa->lock);
 	if (unlikely(err))
 		kipsec_sa_drop(sa, KIPSEC_STAT_IN_REPLAY);
 	return err;

@@ -1,0 +1,131 @@
+# Teardown while packets are inside asynchronous crypto (make check-debug:
+# a debug build of kipsec loaded with force_async=1, every transform
+# through cryptd, on the debug kernel). Each fault (the receiver's veth
+# deleted, the receiver's namespace deleted, the SA deleted, the SA moved
+# by MOBIKE and back, the module unloaded) happens while iperf3 runs
+# through an ESP tunnel, at least FAULT_ROUNDS times with packets in
+# flight at that moment: the debug build logs "WHAT: N packets in flight"
+# where the fault reaches kipsec (a device: as it goes down, the first
+# step of its deletion), and a round counts only with N > 0. The
+# kernel log stays free of reports; check-debug then scans kmemleak.
+# Without the debug build and force_async, every test fails at once.
+
+FAULT_ROUNDS=5
+FAULT_TRIES=15
+
+# The module, loaded with force_async (tests/vm/run's modprobe options).
+async_module() {
+	load_module
+	[[ -r /sys/module/kipsec/parameters/inflight ]] ||
+		fail "kipsec is not a debug build (make debug): no inflight counter"
+	[[ $(cat /sys/module/kipsec/parameters/force_async) == Y ]] ||
+		fail "kipsec not loaded with force_async=1 (KIPSEC_FORCE_ASYNC=1)"
+}
+
+# A tunnel-mode ESP pair between kt-a and kt-b, iperf3 from kt-a to kt-b
+# running in the background ($IPERF_PID) for long enough.
+faults_setup() {
+	local k ns l r so si
+	k=$(hexkey 20)
+	async_module
+	two_hosts
+	for ns in kt-a kt-b; do
+		l=10.0.0.1 r=10.0.0.2 so=0x10 si=0x20
+		if [[ $ns == kt-b ]]; then
+			l=10.0.0.2 r=10.0.0.1 so=0x20 si=0x10
+		fi
+		gateway_tunnel "$ns" kipsec "$l" "$r" "$l/32" "$r/32" "$so" "$si" \
+			aead 'rfc4106(gcm(aes))' "$k" 128
+	done
+	nsx kt-a ping -c 1 -W 5 10.0.0.2 >/dev/null || fail "no ping through the tunnel"
+	nsx kt-b iperf3 -s -1 -D >/dev/null 2>&1
+	sleep 1
+	nsx kt-a iperf3 -c 10.0.0.2 -t 60 -l 1400 >/dev/null 2>&1 &
+	IPERF_PID=$!
+	# Until the window is open and packets queue in cryptd.
+	sleep 2
+}
+
+faults_teardown() {
+	kill "$IPERF_PID" 2>/dev/null || true
+	wait "$IPERF_PID" 2>/dev/null || true
+	pkill -x iperf3 2>/dev/null || true
+	cleanup_all_netns
+}
+
+# in_flight WHAT: the number of packets kipsec logged in flight at WHAT
+# since the mark (the largest, if logged more than once); empty if none.
+in_flight() {
+	klog_since | sed -n "s/.*kipsec: $1: \([0-9]*\) packets in flight.*/\1/p" |
+		sort -n | tail -1
+}
+
+# fault_rounds WHAT FUNCTION: runs FUNCTION (the fault, under traffic)
+# until FAULT_ROUNDS rounds had packets in flight at WHAT.
+fault_rounds() {
+	local what=$1 fn=$2 good=0 try n seen=
+	for ((try = 1; try <= FAULT_TRIES && good < FAULT_ROUNDS; try++)); do
+		faults_setup
+		klog_mark
+		"$fn"
+		n=$(in_flight "$what")
+		[[ -n $n ]] || fail "round $try: no \"$what: N packets in flight\" line in the kernel log"
+		seen+=" $n"
+		((n > 0)) && good=$((good + 1))
+		faults_teardown
+		kernel_log_clean
+	done
+	((good >= FAULT_ROUNDS)) ||
+		fail "only $good of $((try - 1)) rounds had packets in flight at \"$what\" (counts:$seen)"
+	echo "in flight at \"$what\":$seen"
+}
+
+fault_veth() {
+	nsx kt-b ip link delete vb
+}
+
+fault_netns() {
+	ip netns delete kt-b
+	# Namespace cleanup runs in a workqueue: wait for it to reach kipsec.
+	local i
+	for i in $(seq 50); do
+		[[ -n $(in_flight "netns exit") ]] && return 0
+		sleep 0.2
+	done
+}
+
+fault_sa() {
+	nsx kt-b kipsec state delete src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x10
+}
+
+fault_move() {
+	nsx kt-a kipsec state update dst 10.0.0.2 proto esp spi 0x10 \
+		new-dst 10.0.9.2 new-src 10.0.9.1
+	nsx kt-a kipsec state update dst 10.0.9.2 proto esp spi 0x10 \
+		new-dst 10.0.0.2 new-src 10.0.0.1
+}
+
+fault_unload() {
+	modprobe -r kipsec
+	! module_loaded || fail "kipsec still loaded after modprobe -r"
+}
+
+t_async_veth_delete_under_traffic() {
+	fault_rounds vb fault_veth
+}
+
+t_async_netns_delete_under_traffic() {
+	fault_rounds "netns pre-exit" fault_netns
+}
+
+t_async_sa_delete_under_traffic() {
+	fault_rounds "sa delete" fault_sa
+}
+
+t_async_sa_move_under_traffic() {
+	fault_rounds "sa move" fault_move
+}
+
+t_async_unload_under_traffic() {
+	fault_rounds "module unload" fault_unload
+}
