@@ -3,6 +3,7 @@
 # kipsec: make builds module/kipsec.ko and tools/kipsec.
 #   make demo     boot the test VM and run the demo
 #   make check    build, unit tests, then the VM test suite
+#   make check-debug  the VM test suite on a debug kernel (KASAN, lockdep, ...)
 #   make KDIR=... build against another kernel tree
 # See README.md.
 
@@ -24,7 +25,7 @@ TOOL_SRCS = tools/kipsec.c tools/stats.c tools/config.c tools/nl.c tools/parse.c
 	tools/monitor.c tools/save.c tools/batch.c
 TOOL_HDRS = $(wildcard tools/*.h) uapi/linux/kipsec.h
 
-.PHONY: all module tools debug deps check check-alone check-full check-unit check-vm demo bench \
+.PHONY: all module tools debug deps check check-alone check-full check-debug check-unit check-vm demo bench \
 	sparse style install clean
 
 all: module tools
@@ -85,6 +86,15 @@ check-alone: deps all
 # and the router tests, several VM boots; see tests/tools/iop-full.
 check-full: deps
 	@tests/tools/iop-full
+
+# The VM suite on a debug kernel (KASAN, lockdep, PROVE_RCU, DEBUG_PREEMPT,
+# kmemleak, refcount trackers), failing on any of their reports; builds
+# that kernel once (cached; ~30 min on two cores), then about an hour; see
+# tests/debug.
+check-debug:
+	@scripts/install-deps --debug-kernel
+	@$(MAKE) -s tools
+	@tests/debug
 
 check-unit: tests/unit/test-parse
 	@tests/unit/test-parse

@@ -15,9 +15,11 @@ iop_files=(tests/vm/esp-matrix.sh tests/vm/router.sh)
 iop_opts=(--timeout 1800 --no-load)
 
 # What vm_boot adds: options for tests/vm/run (--fresh, --shuffle=SEED)
-# and a prefix for every test name it reports ("alone:").
+# and a prefix for every test name it reports ("alone:"); the program the
+# guest runs (tests/debug: tests/vm/debug-run, which wraps tests/vm/run).
 run_opts=()
 prefix=
+vm_runner=tests/vm/run
 
 pass() { echo "PASS $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
@@ -56,7 +58,7 @@ vm_boot() {
 	files=("$@")
 	while :; do
 		out=$log/$label.$restarts
-		scripts/vm-run "${opts[@]}" -- tests/vm/run "${filter[@]}" "${run_opts[@]}" \
+		scripts/vm-run "${opts[@]}" -- "$vm_runner" "${filter[@]}" "${run_opts[@]}" \
 			"${resume[@]}" "${files[@]}" 2>"$out.err" |
 			sed -u "s,^\(PASS\|FAIL\) ,\1 $prefix," | tee "$out"
 		rc=${PIPESTATUS[0]}
@@ -75,8 +77,10 @@ vm_boot() {
 			echo "    | resuming the tests after $test in a new boot"
 			resume=(--after "$test")
 			continue
-		elif ((rc != 0)) && ! grep -q '^FAIL ' "$out"; then
-			# The guest failed outside any test (crash, warning, timeout).
+		elif ((rc >= 124)) || { ((rc != 0)) && ! grep -q '^FAIL ' "$out"; }; then
+			# The guest failed outside any test (crash, warning, timeout),
+			# or vm-run found a kernel report (124/125) besides failed
+			# tests: counted on its own, not hidden behind them.
 			fail "${prefix}vm/$label" "vm-run exited $rc: $(grep -m1 '^vm-run:' "$out.err")"
 		elif ((rc == 0 && restarts == 0)) && ! grep -q '^PASS ' "$out"; then
 			fail "${prefix}vm/$label" "the boot ran no test"
