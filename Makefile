@@ -40,13 +40,19 @@ module:
 debug:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror KIPSEC_DEBUG=y modules
 
-tools: tools/kipsec tests/tools/kipsec-badnl
+tools: tools/kipsec tests/tools/kipsec-badnl tests/tools/nfq-accept
 tools/kipsec: $(TOOL_SRCS) $(TOOL_HDRS)
 	$(CC) $(TOOL_CFLAGS) $(MNL_CFLAGS) -o $@ $(TOOL_SRCS) $(MNL_LIBS)
 
 # A test program sending malformed requests to the family (tests/vm/netlink.sh).
 tests/tools/kipsec-badnl: tests/tools/kipsec-badnl.c uapi/linux/kipsec.h
 	$(CC) $(TOOL_CFLAGS) $(MNL_CFLAGS) -o $@ $< $(MNL_LIBS)
+
+# A netfilter queue listener that accepts everything (tests/vm/verdict.sh).
+NFQ_CFLAGS = $(shell pkg-config --cflags libnetfilter_queue 2>/dev/null)
+NFQ_LIBS = $(shell pkg-config --libs libnetfilter_queue 2>/dev/null || echo -lnetfilter_queue)
+tests/tools/nfq-accept: tests/tools/nfq-accept.c
+	$(CC) $(TOOL_CFLAGS) $(NFQ_CFLAGS) -o $@ $< $(NFQ_LIBS)
 
 # The tool's sources but main() and the commands that talk to the kernel.
 UNIT_TOOL_SRCS = $(filter-out tools/kipsec.c tools/state.c tools/policy.c \
@@ -119,4 +125,4 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod-warn clean 2>/dev/null
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod-lockup clean 2>/dev/null
-	rm -f tools/kipsec tests/unit/test-parse tests/tools/kipsec-badnl
+	rm -f tools/kipsec tests/unit/test-parse tests/tools/kipsec-badnl tests/tools/nfq-accept

@@ -7,10 +7,9 @@
  * received packet through a per-CPU NAPI context (so it gets GRO and
  * passes PRE_ROUTING, conntrack and INPUT or FORWARD like any packet).
  *
- * Packets delivered from that NAPI context were verified before they were
- * queued; the cleartext checks at LOCAL_IN and FORWARD skip them by
- * testing a per-CPU flag that is set only while kipsec's NAPI poll
- * delivers (RPS must not move them to another CPU; it is off by default).
+ * A delivered packet carries its verdict: a secpath listing the SAs
+ * applied (secpath.c), which the cleartext checks at LOCAL_IN and FORWARD
+ * honour wherever and whenever the packet gets there (RPS, ifb, NFQUEUE).
  */
 #include "datapath.h"
 #include "debug.h"
@@ -18,6 +17,7 @@
 #include "netns.h"
 #include "policy.h"
 #include "sa.h"
+#include "secpath.h"
 
 #include <linux/cpu.h>
 #include <linux/ip.h>
@@ -38,7 +38,6 @@ struct kipsec_cell {
 
 static struct kipsec_cell __percpu *kipsec_cells;
 static struct net_device kipsec_napi_dev;
-static DEFINE_PER_CPU(bool, kipsec_delivering);
 
 static int kipsec_cell_poll(struct napi_struct *napi, int budget)
 {
@@ -46,20 +45,12 @@ static int kipsec_cell_poll(struct napi_struct *napi, int budget)
 	struct sk_buff *skb;
 	int work = 0;
 
-	/*
-	 * Everything GRO holds must reach the stack while the flag is set,
-	 * so never return @budget (the core would flush GRO after us): take
-	 * at most budget - 1 and complete, rescheduling if more is queued.
-	 */
-	this_cpu_write(kipsec_delivering, true);
-	while (work < budget - 1 && (skb = __skb_dequeue(&cell->queue))) {
+	while (work < budget && (skb = __skb_dequeue(&cell->queue))) {
 		napi_gro_receive(napi, skb);
 		work++;
 	}
-	napi_complete_done(napi, work);
-	this_cpu_write(kipsec_delivering, false);
-	if (!skb_queue_empty(&cell->queue))
-		napi_schedule(napi);
+	if (work < budget)
+		napi_complete_done(napi, work);
 	return work;
 }
 
@@ -440,6 +431,8 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 							  sizeof(struct ipv6hdr));
 
 	reason = input_policy_check(kn, sa, skb, family);
+	if (reason < 0)
+		reason = kipsec_secpath_add(sa, skb);
 	if (reason >= 0) {
 		kipsec_sa_drop(sa, reason);
 		goto drop;
@@ -599,8 +592,7 @@ static unsigned int cleartext_check(struct kipsec_net *kn, struct sk_buff *skb,
 	struct kipsec_policy *pol;
 	struct kipsec_flow flow;
 
-	if (this_cpu_read(kipsec_delivering) ||
-	    kipsec_dev_exempt_in(in, family))
+	if (kipsec_secpath_verified(skb) || kipsec_dev_exempt_in(in, family))
 		return NF_ACCEPT;
 	/* Fail closed: what cannot be read cannot be judged. */
 	if (kipsec_flow_from_skb(skb, family, kipsec_hbh_parsed(skb, family),

@@ -9,6 +9,7 @@
 #include "netlink.h"
 #include "netns.h"
 #include "sa.h"
+#include "secpath.h"
 
 #include <crypto/algapi.h>
 #include <linux/slab.h>
@@ -344,8 +345,14 @@ static int sa_change_parse(struct kipsec_net *kn, struct kipsec_sa *sa,
 	return 0;
 }
 
-static void sa_set_outer(struct kipsec_sa *sa, const union kipsec_addr *daddr,
-			 const union kipsec_addr *saddr)
+/*
+ * Sets the outer addresses and the secpath state that names them;
+ * returns the state they replace, which no reader holds any more.
+ */
+static struct xfrm_state *sa_set_outer(struct kipsec_sa *sa,
+				       const union kipsec_addr *daddr,
+				       const union kipsec_addr *saddr,
+				       struct xfrm_state *xs)
 {
 	spin_lock_bh(&sa->lock);
 	write_seqcount_begin(&sa->addr_seq);
@@ -354,6 +361,7 @@ static void sa_set_outer(struct kipsec_sa *sa, const union kipsec_addr *daddr,
 	sa->saddr = *saddr;
 	write_seqcount_end(&sa->addr_seq);
 	spin_unlock_bh(&sa->lock);
+	xs = kipsec_secpath_swap(sa, xs);
 	/*
 	 * Senders read the addresses, route and fill the route cache in
 	 * one RCU section (the output hook): once those that may have read
@@ -362,10 +370,11 @@ static void sa_set_outer(struct kipsec_sa *sa, const union kipsec_addr *daddr,
 	 * a move re-insert the SA (kipsec_sa_rehash_end()) only once no
 	 * reader still stands on its node of the old destination's list:
 	 * one that did would follow it into the new one and miss the rest
-	 * of the old.
+	 * of the old; and no receiver still takes the old state.
 	 */
 	synchronize_rcu();
 	dst_cache_reset(&sa->dst_cache);
+	return xs;
 }
 
 /* MOBIKE: the SA moves to new outer addresses, rehashed if need be. */
@@ -373,20 +382,26 @@ static int sa_move(struct kipsec_sa *sa, const union kipsec_addr *daddr,
 		   const union kipsec_addr *saddr)
 {
 	union kipsec_addr old_daddr = sa->key.daddr, old_saddr = sa->saddr;
-	int ret;
+	struct xfrm_state *xs;
+	int ret = 0;
 
 	kipsec_inflight_log("sa move");
+	xs = kipsec_secpath_new_state(sa, daddr, saddr);
+	if (!xs)
+		return -ENOMEM;
 	if (kipsec_addr_equal(sa->key.family, daddr, &sa->key.daddr)) {
-		sa_set_outer(sa, daddr, saddr);
-		return 0;
+		xs = sa_set_outer(sa, daddr, saddr, xs);
+		goto out;
 	}
 	kipsec_sa_rehash_begin(sa);
-	sa_set_outer(sa, daddr, saddr);
+	xs = sa_set_outer(sa, daddr, saddr, xs);
 	ret = kipsec_sa_rehash_end(sa);
 	if (ret) {
-		sa_set_outer(sa, &old_daddr, &old_saddr);
+		xs = sa_set_outer(sa, &old_daddr, &old_saddr, xs);
 		WARN_ON_ONCE(kipsec_sa_rehash_end(sa));
 	}
+out:
+	kipsec_secpath_put_state(xs);
 	return ret;
 }
 

@@ -11,6 +11,7 @@
 #include "event.h"
 #include "netns.h"
 #include "policy.h"
+#include "secpath.h"
 
 #include <crypto/aead.h>
 #include <crypto/hash.h>
@@ -144,6 +145,7 @@ void kipsec_sa_free(struct kipsec_sa *sa)
 	kfree_sensitive(sa->alg_crypt);
 	kfree_sensitive(sa->alg_auth);
 	kipsec_replay_free(&sa->replay);
+	kipsec_secpath_put_state(rcu_dereference_protected(sa->xs, true));
 	dst_cache_destroy(&sa->dst_cache);
 	kipsec_stats_free(sa->stats);
 	memzero_explicit(&sa->iv_secret, sizeof(sa->iv_secret));
@@ -215,6 +217,14 @@ int kipsec_sa_insert(struct kipsec_net *kn, struct kipsec_sa *sa)
 	sa->dst_key.daddr = sa->key.daddr;
 	sa->dst_key.family = sa->key.family;
 	sa->dst_key.proto = sa->key.proto;
+	if (!rcu_access_pointer(sa->xs)) {
+		struct xfrm_state *xs;
+
+		xs = kipsec_secpath_new_state(sa, &sa->key.daddr, &sa->saddr);
+		if (!xs)
+			return -ENOMEM;
+		RCU_INIT_POINTER(sa->xs, xs);
+	}
 
 	ret = xa_alloc_cyclic(&kn->sa_ids, &sa->id, sa, xa_limit_32b,
 			      &kn->sa_next_id, GFP_KERNEL);

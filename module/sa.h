@@ -18,6 +18,7 @@
 #include <net/dst_cache.h>
 
 struct crypto_aead;
+struct xfrm_state;
 struct crypto_ahash;
 struct kipsec_net;
 struct kipsec_policy;
@@ -74,6 +75,7 @@ struct kipsec_sa {
 	struct rcu_work free_work;
 	refcount_t ref;
 	struct kipsec_net *kn;
+	struct xfrm_state __rcu *xs;	/* what its packets' secpath lists */
 	u32 id;				/* kn->sa_ids index: dump order */
 	bool dead;			/* unlinked; set under kn->lock */
 	struct list_head larval_node;	/* kn->sa_larval, while larval */

@@ -286,6 +286,12 @@ def build(case):
     if case == 'napi':		# F: transport (UDP 5001) and tunnel (UDP 5002)
         return (esp4(0x2002, IP(src=B4, dst=A4) / UDP(sport=40000, dport=5001) / Raw(b'n'), 3) +
                 esp4(0x2003, IP(src='10.9.0.2', dst=A4) / UDP(sport=40000, dport=5002) / Raw(b'n'), 3, True))
+    if case == 'carry':	# G: F's ESP, then the same flows in the clear
+        return (build('napi') +
+                [IP(src=B4, dst=A4) / UDP(sport=40001, dport=5001) / Raw(b'c')] * 2 +
+                [IP(src='10.9.0.2', dst=A4) / UDP(sport=40001, dport=5002) / Raw(b'c')] * 2)
+    if case == 'through':	# G: tunnel SA 0x2003 to a host behind the receiver
+        return esp4(0x2003, IP(src='10.9.0.2', dst='10.8.0.2') / UDP(sport=40000, dport=5003) / Raw(b't'), 3, True)
     raise SystemExit('unknown case ' + case)
 
 pkts = []
@@ -594,4 +600,190 @@ t_decrypted_no_napi_id() {
 		done
 	done
 	[[ -z $bad ]] || fail "kipsec's NAPI id reaches the socket: $bad"
+}
+
+# --- G (item 9): the verdict travels with the packet ------------------------
+# Decrypted traffic (F's: transport SA 0x2002 to UDP 5001, tunnel SA 0x2003
+# to UDP 5002, three datagrams each) must reach the socket however the
+# stack queues it after kipsec handed it back, and the same flows in the
+# clear (two datagrams each), which the "in" policies want protected, must
+# still be dropped: each listener counts exactly 3 per flow.
+NFQ_ACCEPT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)/nfq-accept
+
+carry_setup() {
+	vworld
+	sa_in 0x2002
+	sa_in 0x2003 mode tunnel
+	both policy add src 10.0.0.2/32 dst 10.0.0.1/32 proto udp dport 5001 \
+		dir in tmpl proto esp mode transport
+	both policy add src 10.9.0.2/32 dst 10.0.0.1/32 dir in \
+		tmpl src 10.0.0.2 dst 10.0.0.1 proto esp mode tunnel
+}
+
+# carry_run NAME WHAT: sends the carry case and compares both receivers.
+carry_run() {
+	local diffs=
+	listen "$1" udp4/5001 udp4/5002
+	send carry
+	listen_stop "$1"
+	compare "$1" "transport (3 decrypted, 2 in the clear)" udp4/5001@10.0.0.2 3
+	compare "$1" "tunnel (3 decrypted, 2 in the clear)" udp4/5002@10.9.0.2 3
+	[[ -z $diffs ]] || vfail "$2: $diffs"
+}
+
+# RPS on the receiving interface: every packet the stack receives on it,
+# the decrypted ones included, goes through a CPU's backlog first.
+t_decrypted_with_rps() {
+	carry_setup
+	local mask w
+	mask=$(printf %x $(((1 << $(nproc)) - 1)))
+	for w in k x; do
+		nsx kt-$w sh -c "echo $mask >/sys/class/net/${w}0/queues/rx-0/rps_cpus" ||
+			fail "cannot turn RPS on for ${w}0"
+	done
+	carry_run g "with RPS on (cpus $mask)"
+}
+
+# An ifb ingress redirect (traffic shaping of what a link receives): the
+# receiving interface's ingress goes through ifb0 and back.
+t_decrypted_through_ifb() {
+	carry_setup
+	modprobe -a ifb sch_ingress cls_matchall act_mirred
+	local w
+	for w in k x; do
+		ip -n kt-$w link add ifb0 type ifb
+		ip -n kt-$w link set ifb0 up
+		tc -n kt-$w qdisc add dev ${w}0 handle ffff: ingress
+		tc -n kt-$w filter add dev ${w}0 parent ffff: matchall \
+			action mirred egress redirect dev ifb0
+	done
+	carry_run g "through ifb"
+	local n
+	n=$(tc -n kt-k -s qdisc show dev ifb0 | awk '/Sent/ { print $4; exit }')
+	((n >= 10)) || fail "ifb0 in kt-k passed $n packets, not all 10 (test is wrong)"
+}
+
+# NFQUEUE at INPUT (before kipsec's LOCAL_IN hook) and a listener that
+# accepts everything: the packets come back from another context.
+t_decrypted_through_nfqueue() {
+	carry_setup
+	modprobe -a nfnetlink_queue nft_queue
+	local w i
+	for w in k x; do
+		nsx kt-$w nft -f - <<-EOF
+		table inet kq {
+			chain in {
+				type filter hook input priority 0;
+				meta l4proto udp queue num 3
+			}
+		}
+		EOF
+		rm -f "$VD/nfq.$w.ready"
+		nsx kt-$w "$NFQ_ACCEPT" 3 "$VD/nfq.$w.ready" >"$VD/nfq.$w.out" 2>&1 &
+	done
+	for ((i = 0; i < 100; i++)); do
+		[[ -e $VD/nfq.k.ready && -e $VD/nfq.x.ready ]] && break
+		sleep 0.1
+	done
+	[[ -e $VD/nfq.k.ready && -e $VD/nfq.x.ready ]] ||
+		fail "queue listeners not ready: $(cat "$VD"/nfq.*.out)"
+	carry_run g "through NFQUEUE"
+	pkill -TERM -f "$NFQ_ACCEPT" || true
+	wait
+	for w in k x; do
+		grep -qx "accepted 10" "$VD/nfq.$w.out" ||
+			fail "kt-$w's queue listener: $(cat "$VD/nfq.$w.out") (all 10 UDP datagrams should pass it; test is wrong)"
+	done
+}
+
+# counters NS: the packet counts of the iptables INPUT rules, then of the
+# nft "counter"s, in rule order, on one line.
+counters() {
+	echo "$(nsx "$1" iptables -w -L INPUT -v -n -x | awk 'NR > 2 { printf "%s ", $1 }')$(
+		nsx "$1" nft list table inet fw | grep -o 'counter packets [0-9]*' | awk '{ printf "%s ", $3 }')"
+}
+
+# What firewall rules see, as README.md's table says: iptables -m policy
+# --dir in --pol ipsec with the SA's values (transport; tunnel with its
+# outer addresses) and --pol none for the cleartext; nft "meta secpath
+# exists" and "ipsec in" with the SA's values. The same counts as XFRM's.
+# (iptables 1.8.9's --spi matches nothing, XFRM's traffic included: nft
+# tests the SPI.)
+t_firewall_sees_secpath() {
+	carry_setup
+	modprobe -a xt_policy nft_xfrm nft_compat
+	local w k x
+	for w in k x; do
+		nsx kt-$w iptables -w -A INPUT -p udp --dport 5001 -m policy --dir in \
+			--pol ipsec --proto esp --mode transport
+		nsx kt-$w iptables -w -A INPUT -p udp --dport 5002 -m policy --dir in \
+			--pol ipsec --proto esp --mode tunnel \
+			--tunnel-src 10.0.0.2 --tunnel-dst 10.0.0.1
+		nsx kt-$w iptables -w -A INPUT -p udp -m policy --dir in --pol none
+		nsx kt-$w nft -f - <<-EOF
+		table inet fw {
+			chain in {
+				type filter hook input priority 10;
+				udp dport 5001-5002 meta secpath exists counter
+				udp dport 5002 ipsec in ip saddr 10.0.0.2 ipsec in ip daddr 10.0.0.1 counter
+				udp dport 5001 ipsec in spi 0x2002 counter
+			}
+		}
+		EOF
+	done
+	carry_run g "with firewall rules"
+	k=$(counters kt-k)
+	x=$(counters kt-x)
+	[[ $x == "3 3 4 6 3 3 " ]] ||
+		fail "XFRM control: the rules counted $x, the test expects 3 3 4 6 3 3 (test is wrong)"
+	[[ $k == "$x" ]] ||
+		fail "rules (iptables transport, tunnel, none; nft secpath, tunnel addresses, spi) counted $k for kipsec, $x for XFRM"
+}
+
+# The verdict stays in its namespace: tunnel traffic decrypted and
+# forwarded to a host namespace behind the receiver arrives there without a
+# secpath, so that namespace's own "in" policy (ESP required) drops it.
+t_secpath_cleared_across_netns() {
+	vworld
+	sa_in 0x2003 mode tunnel
+	both policy add src 10.9.0.2/32 dst 10.8.0.2/32 dir fwd \
+		tmpl src 10.0.0.2 dst 10.0.0.1 proto esp mode tunnel
+	local w
+	for w in k x; do
+		ip netns add kt-${w}d
+		ip -n kt-$w link add d0 type veth peer name eth0 netns kt-${w}d
+		ip -n kt-$w addr add 10.8.0.1/24 dev d0
+		ip -n kt-$w link set d0 up
+		nsx kt-$w sysctl -qw net.ipv4.ip_forward=1
+		ip -n kt-${w}d -b - <<-EOF
+		link set lo up
+		addr add 10.8.0.2/24 dev eth0
+		link set eth0 up
+		route add default via 10.8.0.1
+		EOF
+		nsx kt-${w}d nft -f - <<-EOF
+		table inet fw {
+			chain in {
+				type filter hook input priority 0;
+				udp dport 5003 counter
+				udp dport 5003 meta secpath exists counter
+			}
+		}
+		EOF
+	done
+	nsx kt-kd kipsec policy add src 10.9.0.2/32 dst 10.8.0.2/32 dir in \
+		tmpl proto esp mode transport
+	nsx kt-xd ip xfrm policy add src 10.9.0.2/32 dst 10.8.0.2/32 dir in \
+		tmpl proto esp mode transport
+	send through
+	sleep 1
+	local k x
+	k=$(nsx kt-kd nft list ruleset | grep -o 'counter packets [0-9]*' | awk '{ printf "%s ", $3 }')
+	x=$(nsx kt-xd nft list ruleset | grep -o 'counter packets [0-9]*' | awk '{ printf "%s ", $3 }')
+	[[ $x == "3 0 " ]] ||
+		fail "XFRM control: behind XFRM, arrived and with a secpath: $x; the test expects 3 0 (test is wrong)"
+	[[ $k == "$x" ]] || fail "behind kipsec, arrived and with a secpath: $k (XFRM: $x)"
+	local drops
+	drops=$(nsx kt-kd kipsec -j stats | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin).get("in-policy", 0))')
+	((drops == 3)) || fail "the host namespace's kipsec dropped $drops of the 3 as cleartext its policy wants protected"
 }
