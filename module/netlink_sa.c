@@ -438,8 +438,11 @@ static int sa_update(struct kipsec_net *kn, struct kipsec_sa *sa,
 		       !atomic64_try_cmpxchg(&sa->oseq, &cur, c.oseq))
 			;
 	}
-	if (tb[KIPSEC_SA_A_REQID])
+	if (tb[KIPSEC_SA_A_REQID] &&
+	    nla_get_u32(tb[KIPSEC_SA_A_REQID]) != sa->reqid) {
 		WRITE_ONCE(sa->reqid, nla_get_u32(tb[KIPSEC_SA_A_REQID]));
+		kipsec_secpath_refresh(sa);
+	}
 	if (c.mark) {
 		WRITE_ONCE(sa->smark_value, c.mark_value);
 		WRITE_ONCE(sa->smark_mask, c.mark_mask);

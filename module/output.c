@@ -29,6 +29,7 @@
 #include <net/ipv6_stubs.h>
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/route.h>
+#include <net/xfrm.h>
 
 /* What the encapsulation needs from the inner packet, kept in skb->cb. */
 #define KIPSEC_OUT_DF	0x01	/* inner IPv4 DF, or inner IPv6 */
@@ -300,6 +301,8 @@ static void output_done(struct sk_buff *skb, int err, u8 nexthdr)
 		skb->mark = (skb->mark & ~sa->smark_mask) |
 			    (sa->smark_value & sa->smark_mask);
 	nf_reset_ct(skb);
+	/* What decrypted it on the way in is not what protects it now. */
+	secpath_reset(skb);
 
 	if (family == AF_INET) {
 		/* FORWARDED: sized against the device MTU, as checked. */

@@ -10,13 +10,14 @@
  *
  * The states are stand-ins, never in XFRM's tables: one per SA, holding
  * what firewall rules read (iptables -m policy --dir in, nft "ipsec in"
- * and "meta secpath"): protocol, SPI, reqid, mode, family and the outer
+ * and "meta secpath"): protocol, SPI, reqid, family and the outer
  * addresses. Their selector is empty (any), so XFRM's own input check,
- * which every packet with a secpath gets, finds none mismatched. That
- * check drops a tunnel-mode entry that no XFRM policy covers unless it
- * was decrypted by offloaded crypto (xfrm_policy.c, is_crypto_offload):
- * the stand-ins are marked so (with no device), which is what they are
- * to XFRM: decrypted and checked by somebody else.
+ * which every packet with a secpath gets, finds none mismatched. They say
+ * transport mode, also for tunnel-mode SAs: XFRM drops a packet whose
+ * secpath has a tunnel-mode entry that no XFRM policy template accounts
+ * for (a policy-less namespace, a socket's bypass policy), and on the way
+ * calls that entry's x->type->reject, which a stand-in (no type) does not
+ * have. Transport-mode entries are never rejected that way.
  */
 #include "secpath.h"
 #include "netns.h"
@@ -49,13 +50,11 @@ struct xfrm_state *kipsec_secpath_new_state(const struct kipsec_sa *sa,
 	/* Never in XFRM's tables: dead from the start, as put expects. */
 	x->km.state = XFRM_STATE_DEAD;
 	x->data = (void *)&kipsec_secpath_owner;
-	x->xso.type = XFRM_DEV_OFFLOAD_CRYPTO;
 	x->id.proto = sa->key.proto;
 	x->id.spi = sa->key.spi;
 	x->props.family = sa->key.family;
 	x->props.reqid = sa->reqid;
-	x->props.mode = sa->mode == KIPSEC_MODE_TUNNEL ? XFRM_MODE_TUNNEL :
-							   XFRM_MODE_TRANSPORT;
+	x->props.mode = XFRM_MODE_TRANSPORT;
 	memcpy(&x->id.daddr, daddr, sizeof(*daddr));
 	memcpy(&x->props.saddr, saddr, sizeof(*saddr));
 	return x;
@@ -65,6 +64,18 @@ struct xfrm_state *kipsec_secpath_swap(struct kipsec_sa *sa,
 				       struct xfrm_state *xs)
 {
 	return rcu_replace_pointer(sa->xs, xs, lockdep_is_held(&sa->kn->lock));
+}
+
+void kipsec_secpath_refresh(struct kipsec_sa *sa)
+{
+	struct xfrm_state *xs;
+
+	xs = kipsec_secpath_new_state(sa, &sa->key.daddr, &sa->saddr);
+	if (!xs)
+		return;		/* short of memory: the old one stays */
+	xs = kipsec_secpath_swap(sa, xs);
+	synchronize_rcu();
+	xfrm_state_put(xs);
 }
 
 void kipsec_secpath_put_state(struct xfrm_state *xs)
@@ -91,15 +102,14 @@ int kipsec_secpath_add(struct kipsec_sa *sa, struct sk_buff *skb)
 	return -1;
 }
 
+/*
+ * Only the innermost entry vouches for the packet as it is now: an outer
+ * SA of kipsec's with XFRM's inside it checked the packet XFRM decrypted,
+ * not what XFRM delivered.
+ */
 bool kipsec_secpath_verified(const struct sk_buff *skb)
 {
 	const struct sec_path *sp = skb_sec_path(skb);
-	int i;
 
-	if (!sp)
-		return false;
-	for (i = 0; i < sp->len; i++)
-		if (kipsec_secpath_ours(sp->xvec[i]))
-			return true;
-	return false;
+	return sp && sp->len && kipsec_secpath_ours(sp->xvec[sp->len - 1]);
 }

@@ -22,6 +22,8 @@ struct xfrm_state *kipsec_secpath_new_state(const struct kipsec_sa *sa,
 struct xfrm_state *kipsec_secpath_swap(struct kipsec_sa *sa,
 				       struct xfrm_state *xs);
 void kipsec_secpath_put_state(struct xfrm_state *xs);
+/* The SA's reqid changed: a new state says so (kn->lock held; sleeps). */
+void kipsec_secpath_refresh(struct kipsec_sa *sa);
 
 /*
  * Appends @sa's state to @skb's secpath once its packet has passed the
@@ -29,7 +31,7 @@ void kipsec_secpath_put_state(struct xfrm_state *xs);
  */
 int kipsec_secpath_add(struct kipsec_sa *sa, struct sk_buff *skb);
 
-/* Whether kipsec verified @skb: its secpath lists an SA of kipsec's. */
+/* Whether kipsec verified @skb: its secpath's innermost SA is kipsec's. */
 bool kipsec_secpath_verified(const struct sk_buff *skb);
 
 #endif /* _KIPSEC_SECPATH_H */
