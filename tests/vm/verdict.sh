@@ -177,7 +177,7 @@ vfail() {
 
 write_py() {
 	cat >"$VD/listen.py" <<'PY'
-import json, os, select, socket, sys, time
+import json, os, select, socket, struct, sys, time
 out, specs = sys.argv[1], sys.argv[2:]
 socks = {}
 for sp in specs:
@@ -189,6 +189,13 @@ for sp in specs:
         s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         s.bind(('::', int(a[0])))
+    elif kind == 'byp4':	# an IKE daemon's socket: an XFRM bypass policy
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(('', int(a[0])))
+        sel = bytes(32) + struct.pack('=5H3B', 0, 0, 0, 0, socket.AF_INET, 0, 0, 0) + \
+            bytes(3) + struct.pack('=iI', 0, 0)
+        pol = sel + bytes(64 + 32) + struct.pack('=IIBBBB', 0, 0, 0, 0, 0, 0) + bytes(4)
+        s.setsockopt(socket.IPPROTO_IP, 17, pol)	# IP_XFRM_POLICY, dir in, allow
     elif kind == 'raw6':
         s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, int(a[0]))
     elif kind == 'mc4':
@@ -789,4 +796,23 @@ t_secpath_cleared_across_netns() {
 	local drops
 	drops=$(nsx kt-kd kipsec -j stats | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin).get("in-policy", 0))')
 	((drops == 3)) || fail "the host namespace's kipsec dropped $drops of the 3 as cleartext its policy wants protected"
+}
+
+# An IKE daemon's socket has an XFRM bypass policy (IP_XFRM_POLICY, allow,
+# no template), so XFRM checks every packet with a secpath that reaches it
+# against that policy: a tunnel-mode entry no template accounts for is
+# rejected (XFRM drops the datagrams: the control) through the entry's
+# x->type->reject. kipsec's entries all say transport mode: delivered, as
+# before kipsec attached a secpath, and no oops (a tunnel-mode stand-in
+# without a type oopsed here).
+t_tunnel_decrypted_to_bypass_socket() {
+	carry_setup
+	listen h byp4/5002
+	send napi
+	listen_stop h
+	local k x
+	k=$(got h k byp4/5002@10.9.0.2)
+	x=$(got h x byp4/5002@10.9.0.2)
+	((x == 0)) || fail "XFRM control: XFRM delivered $x tunnel-mode datagrams to the bypass socket, the test expects 0 (test is wrong)"
+	((k == 3)) || vfail "kipsec delivered $k of 3 tunnel-mode datagrams to the bypass socket"
 }
