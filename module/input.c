@@ -568,6 +568,17 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 	cb->nhoff = nhoff;
 	cb->ds = family == AF_INET ? ip_hdr(skb)->tos :
 				     ipv6_get_dsfield(ipv6_hdr(skb));
+	/*
+	 * The completion may run after this RCU section (async crypto) and
+	 * reads the route (the flow's device): a reference-less one becomes
+	 * real, as in xfrm_input(); gone already, nothing can judge it.
+	 */
+	skb_dst_force(skb);
+	if (!skb_dst(skb)) {
+		kipsec_sa_drop(sa, KIPSEC_STAT_IN_NO_ROUTE);
+		kipsec_sa_put(sa);
+		return NF_DROP;
+	}
 	/* LOCAL_IN sees the data at the network header: skip to ESP or AH. */
 	__skb_pull(skb, off);
 	/*

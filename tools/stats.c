@@ -38,6 +38,7 @@ static const struct {
 	[KIPSEC_STATS_A_IN_TFC] = { "InTfcDummy", "in-tfc" },
 	[KIPSEC_STATS_A_OUT_NO_ROUTE] = { "OutNoRoute", "out-no-route" },
 	[KIPSEC_STATS_A_OUT_MALFORMED] = { "OutMalformed", "out-malformed" },
+	[KIPSEC_STATS_A_IN_NO_ROUTE] = { "InNoRoute", "in-no-route" },
 };
 
 struct stats {

@@ -585,6 +585,10 @@ enum kipsec_stats_attr {
 						 * (bad IP options or extension
 						 * headers)
 						 */
+	KIPSEC_STATS_A_IN_NO_ROUTE,		/* its route went while it
+						 * was taken over (a device or
+						 * namespace going away)
+						 */
 	__KIPSEC_STATS_A_MAX
 };
 
