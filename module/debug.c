@@ -4,11 +4,12 @@
  * forced-asynchronous crypto. Built only with KIPSEC_DEBUG=y.
  */
 #include "debug.h"
+#include "netns.h"
 
 #include <linux/module.h>
 #include <linux/printk.h>
 
-atomic_t kipsec_inflight = ATOMIC_INIT(0);
+static atomic_t kipsec_inflight = ATOMIC_INIT(0);
 
 static int inflight_get(char *buf, const struct kernel_param *kp)
 {
@@ -28,10 +29,26 @@ module_param(force_async, bool, 0444);
 MODULE_PARM_DESC(force_async,
 		 "debug: run every ESP and AH transform through cryptd, so that each completes asynchronously");
 
-void kipsec_inflight_log(const char *what)
+void kipsec_inflight_inc(struct kipsec_net *kn)
 {
-	pr_info("%s: %d packets in flight\n", what,
-		atomic_read(&kipsec_inflight));
+	atomic_inc(&kipsec_inflight);
+	atomic_inc(&kn->inflight);
+}
+
+void kipsec_inflight_dec(struct kipsec_net *kn)
+{
+	atomic_dec(&kn->inflight);
+	atomic_dec(&kipsec_inflight);
+}
+
+void kipsec_inflight_log(struct kipsec_net *kn, const char *what)
+{
+	if (kn)
+		pr_info("%s: %d packets in flight in its namespace\n", what,
+			atomic_read(&kn->inflight));
+	else
+		pr_info("%s: %d packets in flight\n", what,
+			atomic_read(&kipsec_inflight));
 }
 
 /* "cryptd(@driver)" in @buf, or NULL if too long. */

@@ -14,21 +14,18 @@
  * force_async module parameter, which runs every transform through
  * cryptd. A normal build has neither (no shared counter on the datapath).
  */
+struct kipsec_net;
+
 #ifdef DEBUG
-extern atomic_t kipsec_inflight;
+/* A packet of namespace @kn enters (leaves) ESP or AH. */
+void kipsec_inflight_inc(struct kipsec_net *kn);
+void kipsec_inflight_dec(struct kipsec_net *kn);
 
-static inline void kipsec_inflight_inc(void)
-{
-	atomic_inc(&kipsec_inflight);
-}
-
-static inline void kipsec_inflight_dec(void)
-{
-	atomic_dec(&kipsec_inflight);
-}
-
-/* Logs "kipsec: <what>: <n> packets in flight". */
-void kipsec_inflight_log(const char *what);
+/*
+ * Logs "kipsec: <what>: <n> packets in flight": those of @kn's namespace,
+ * or of all namespaces if @kn is NULL.
+ */
+void kipsec_inflight_log(struct kipsec_net *kn, const char *what);
 
 /*
  * The transforms ESP and AH use for algorithm @name; with force_async,
@@ -38,9 +35,10 @@ void kipsec_inflight_log(const char *what);
 struct crypto_aead *kipsec_alloc_aead(const char *name);
 struct crypto_ahash *kipsec_alloc_ahash(const char *name);
 #else
-static inline void kipsec_inflight_inc(void) { }
-static inline void kipsec_inflight_dec(void) { }
-static inline void kipsec_inflight_log(const char *what) { }
+static inline void kipsec_inflight_inc(struct kipsec_net *kn) { }
+static inline void kipsec_inflight_dec(struct kipsec_net *kn) { }
+static inline void kipsec_inflight_log(struct kipsec_net *kn,
+				       const char *what) { }
 
 static inline struct crypto_aead *kipsec_alloc_aead(const char *name)
 {

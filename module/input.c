@@ -115,8 +115,12 @@ static int kipsec_netdev_event(struct notifier_block *nb,
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	int cpu;
 
+	/*
+	 * In all namespaces: module unload replays this for every device
+	 * after the namespaces' state is gone.
+	 */
 	if (event == NETDEV_GOING_DOWN)
-		kipsec_inflight_log(dev->name);
+		kipsec_inflight_log(NULL, dev->name);
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
 	ASSERT_RTNL();
@@ -459,7 +463,7 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 drop:
 	kfree_skb(skb);
 out:
-	kipsec_inflight_dec();
+	kipsec_inflight_dec(sa->kn);
 	dev_put(dev);
 	kipsec_sa_put(sa);
 }
@@ -587,7 +591,7 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 	 * xfrm_input() does); the SA reference keeps the namespace's state.
 	 */
 	dev_hold(skb->dev);
-	kipsec_inflight_inc();
+	kipsec_inflight_inc(sa->kn);
 	if (proto == IPPROTO_AH)
 		kipsec_ah_input(sa, skb, input_done);
 	else

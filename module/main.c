@@ -88,7 +88,7 @@ err_sa:
 
 static void __exit kipsec_mod_exit(void)
 {
-	kipsec_inflight_log("module unload");
+	kipsec_inflight_log(NULL, "module unload");
 	kipsec_genl_exit();
 	kipsec_netns_exit();
 	kipsec_sa_drain();

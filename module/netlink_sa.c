@@ -385,7 +385,7 @@ static int sa_move(struct kipsec_sa *sa, const union kipsec_addr *daddr,
 	struct xfrm_state *xs;
 	int ret = 0;
 
-	kipsec_inflight_log("sa move");
+	kipsec_inflight_log(sa->kn, "sa move");
 	xs = kipsec_secpath_new_state(sa, daddr, saddr);
 	if (!xs)
 		return -ENOMEM;
@@ -565,7 +565,7 @@ int kipsec_nl_del_sa(struct sk_buff *skb, struct genl_info *info)
 	sa = sa_find(kn, info);
 	if (!IS_ERR(sa)) {
 		kipsec_event_sa(sa, KIPSEC_CMD_DEL_SA);
-		kipsec_inflight_log("sa delete");
+		kipsec_inflight_log(kn, "sa delete");
 		kipsec_sa_unlink(sa);
 	}
 	mutex_unlock(&kn->lock);

@@ -88,7 +88,7 @@ static void __net_exit kipsec_net_exit(struct net *net)
 		 * use kn (counters, policies) and the namespace (output):
 		 * both live until the last SA is freed.
 		 */
-		kipsec_inflight_log("netns exit");
+		kipsec_inflight_log(kn, "netns exit");
 		wait_var_event(&kn->sa_live, !atomic_read(&kn->sa_live));
 		kipsec_stats_free(kn->stats);
 	}
@@ -99,7 +99,7 @@ static void __net_exit kipsec_net_exit(struct net *net)
 static void __net_exit kipsec_net_pre_exit(struct net *net)
 {
 	if (kipsec_net(net)->active)
-		kipsec_inflight_log("netns pre-exit");
+		kipsec_inflight_log(kipsec_net(net), "netns pre-exit");
 }
 
 static struct pernet_operations kipsec_net_ops = {

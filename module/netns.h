@@ -60,6 +60,9 @@ struct kipsec_net {
 
 	struct kipsec_stats __percpu *stats;
 	struct nf_hook_ops nf_ops[6];	/* hooks.c */
+#ifdef DEBUG
+	atomic_t inflight;		/* debug.c: packets in ESP or AH */
+#endif
 };
 
 struct kipsec_net *kipsec_net(const struct net *net);

@@ -189,7 +189,7 @@ static void output_one(struct kipsec_sa *sa, struct sk_buff *skb,
 	}
 	/* Counted as XFRM counts: the packet before the transform. */
 	kipsec_sa_account(sa, skb->len);
-	kipsec_inflight_inc();
+	kipsec_inflight_inc(sa->kn);
 	if (sa->key.proto == IPPROTO_AH)
 		kipsec_ah_output(sa, skb, proto, output_done);
 	else
@@ -315,13 +315,13 @@ static void output_done(struct sk_buff *skb, int err, u8 nexthdr)
 		skb->ignore_df = 1;
 		ip6_local_out(net, NULL, skb);
 	}
-	kipsec_inflight_dec();
+	kipsec_inflight_dec(sa->kn);
 	/* Last: the reference keeps module unload waiting until here. */
 	kipsec_sa_put(sa);
 	return;
 
 drop:
-	kipsec_inflight_dec();
+	kipsec_inflight_dec(sa->kn);
 	out_drop(skb, sa);
 }
 

@@ -1,13 +1,15 @@
 # Teardown while packets are inside asynchronous crypto (make check-debug:
 # a debug build of kipsec loaded with force_async=1, every transform
 # through cryptd, on the debug kernel). Each fault (the receiver's veth
-# deleted, the receiver's namespace deleted, the SA deleted, the SA moved
+# deleted, a gateway's namespace deleted, the SA deleted, the SA moved
 # by MOBIKE and back, the module unloaded) happens while iperf3 runs
 # through an ESP tunnel, at least FAULT_ROUNDS times with packets in
 # flight at that moment: the debug build logs "WHAT: N packets in flight"
 # where the fault reaches kipsec (a device: as it goes down, the first
-# step of its deletion), and a round counts only with N > 0. The
-# kernel log stays free of reports; check-debug then scans kmemleak.
+# step of its deletion), counting those of the namespace the fault is in
+# (of all, for a device and the unload), and a round counts only with
+# N > 0. The kernel log stays free of reports; check-debug then scans
+# kmemleak.
 # Without the debug build and force_async, every test fails at once.
 
 FAULT_ROUNDS=5
@@ -38,9 +40,33 @@ faults_setup() {
 			aead 'rfc4106(gcm(aes))' "$k" 128
 	done
 	nsx kt-a ping -c 1 -W 5 10.0.0.2 >/dev/null || fail "no ping through the tunnel"
-	nsx kt-b iperf3 -s -1 -D >/dev/null 2>&1
+	iperf_start kt-a kt-b 10.0.0.2
+}
+
+# The router case: kt-h1 -- kt-g1 == ESP tunnel == kt-g2 -- kt-h2, iperf3
+# from kt-h1 to kt-h2. For the namespace fault: kt-g2 runs no process, so
+# deleting it ends it at once (a process inside, such as an iperf3
+# server, keeps a namespace alive until it exits: the fault would come
+# after the traffic).
+router_setup() {
+	local k
+	k=$(hexkey 20)
+	async_module
+	four_hosts
+	gateway_tunnel kt-g1 kipsec 192.0.2.1 192.0.2.2 10.1.0.0/24 10.2.0.0/24 \
+		0x10 0x20 aead 'rfc4106(gcm(aes))' "$k" 128
+	gateway_tunnel kt-g2 kipsec 192.0.2.2 192.0.2.1 10.2.0.0/24 10.1.0.0/24 \
+		0x20 0x10 aead 'rfc4106(gcm(aes))' "$k" 128
+	nsx kt-h1 ping -c 1 -W 5 10.2.0.2 >/dev/null || fail "no ping through the tunnel"
+	iperf_start kt-h1 kt-h2 10.2.0.2
+}
+
+# iperf_start CLIENT SERVER ADDR: iperf3 from namespace CLIENT to SERVER's
+# ADDR in the background ($IPERF_PID), for long enough.
+iperf_start() {
+	nsx "$2" iperf3 -s -1 -D >/dev/null 2>&1
 	sleep 1
-	nsx kt-a iperf3 -c 10.0.0.2 -t 60 -l 1400 >/dev/null 2>&1 &
+	nsx "$1" iperf3 -c "$3" -t 60 -l 1400 >/dev/null 2>&1 &
 	IPERF_PID=$!
 	# Until the window is open and packets queue in cryptd.
 	sleep 2
@@ -60,12 +86,13 @@ in_flight() {
 		sort -n | tail -1
 }
 
-# fault_rounds WHAT FUNCTION: runs FUNCTION (the fault, under traffic)
-# until FAULT_ROUNDS rounds had packets in flight at WHAT.
+# fault_rounds WHAT FUNCTION [SETUP]: runs FUNCTION (the fault, under
+# traffic set up by SETUP, faults_setup by default) until FAULT_ROUNDS
+# rounds had packets in flight at WHAT.
 fault_rounds() {
-	local what=$1 fn=$2 good=0 try n seen=
+	local what=$1 fn=$2 setup=${3:-faults_setup} good=0 try n seen=
 	for ((try = 1; try <= FAULT_TRIES && good < FAULT_ROUNDS; try++)); do
-		faults_setup
+		"$setup"
 		klog_mark
 		"$fn"
 		n=$(in_flight "$what")
@@ -85,7 +112,7 @@ fault_veth() {
 }
 
 fault_netns() {
-	ip netns delete kt-b
+	ip netns delete kt-g2
 	# Namespace cleanup runs in a workqueue: wait for it to reach kipsec.
 	local i
 	for i in $(seq 50); do
@@ -115,7 +142,7 @@ t_async_veth_delete_under_traffic() {
 }
 
 t_async_netns_delete_under_traffic() {
-	fault_rounds "netns pre-exit" fault_netns
+	fault_rounds "netns pre-exit" fault_netns router_setup
 }
 
 t_async_sa_delete_under_traffic() {
