@@ -706,8 +706,12 @@ t_decrypted_through_nfqueue() {
 # counters NS: the packet counts of the iptables INPUT rules, then of the
 # nft "counter"s, in rule order, on one line.
 counters() {
-	echo "$(nsx "$1" iptables -w -L INPUT -v -n -x | awk 'NR > 2 { printf "%s ", $1 }')$(
-		nsx "$1" nft list table inet fw | grep -o 'counter packets [0-9]*' | awk '{ printf "%s ", $3 }')"
+	echo "$(nsx "$1" iptables -w -L INPUT -v -n -x | awk 'NR > 2 { printf "%s ", $1 }')$(nft_counts "$1")"
+}
+
+# nft_counts NS: the packet counts of NS's table inet fw, in rule order.
+nft_counts() {
+	nsx "$1" nft list table inet fw | grep -o 'counter packets [0-9]*' | awk '{ printf "%s ", $3 }'
 }
 
 # What firewall rules see, as README.md's table says: iptables -m policy
@@ -748,6 +752,35 @@ t_firewall_sees_secpath() {
 		fail "XFRM control: the rules counted $x, the test expects 3 3 4 6 3 3 3 (test is wrong)"
 	[[ $k == "3 0 4 6 0 3 3 " ]] ||
 		fail "rules (iptables transport, tunnel, none; nft secpath, tunnel addresses, spi, spi) counted $k for kipsec, want 3 0 4 6 0 3 3 (XFRM $x)"
+}
+
+# An update that changes an SA's reqid (kipsec's in-place update; XFRM's
+# keeps the old reqid, so kipsec alone here) changes what firewall rules
+# see from the next packet on: the secpath's stand-in state is replaced.
+# Replay window 0: the same packets are sent twice.
+t_firewall_sees_reqid_update() {
+	vworld
+	modprobe nft_xfrm
+	nsx kt-k kipsec state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x2002 \
+		reqid 7 replay-window 0 aead "$GCM" "$KEY" 128
+	nsx kt-k nft -f - <<-EOF
+	table inet fw {
+		chain in {
+			type filter hook input priority 10;
+			udp dport 5001 ipsec in reqid 7 counter
+			udp dport 5001 ipsec in reqid 8 counter
+		}
+	}
+	EOF
+	local c
+	send napi
+	c=$(nft_counts kt-k)
+	[[ $c == "3 0 " ]] || fail "reqid 7: rules for reqid 7 and 8 counted $c, want 3 0"
+	nsx kt-k kipsec state update dst 10.0.0.1 proto esp spi 0x2002 reqid 8
+	send napi
+	c=$(nft_counts kt-k)
+	[[ $c == "3 3 " ]] ||
+		fail "after the update to reqid 8: rules for reqid 7 and 8 counted $c, want 3 3 (the secpath still says reqid 7)"
 }
 
 # The verdict stays in its namespace: tunnel traffic decrypted and
