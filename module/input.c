@@ -13,6 +13,7 @@
  */
 #include "datapath.h"
 #include "debug.h"
+#include "frag.h"
 #include "hooks.h"
 #include "netns.h"
 #include "policy.h"
@@ -46,7 +47,17 @@ static int kipsec_cell_poll(struct napi_struct *napi, int budget)
 	int work = 0;
 
 	while (work < budget && (skb = __skb_dequeue(&cell->queue))) {
-		napi_gro_receive(napi, skb);
+		/*
+		 * A reassembled datagram is no GRO candidate (the stack's
+		 * own reassembly comes after GRO): it goes after what GRO
+		 * holds.
+		 */
+		if (skb_has_frag_list(skb)) {
+			napi_gro_flush(napi, false);
+			netif_receive_skb(skb);
+		} else {
+			napi_gro_receive(napi, skb);
+		}
 		work++;
 	}
 	if (work < budget)
@@ -413,7 +424,7 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 	struct net_device *dev = skb->dev;
 	u16 family = cb->family;
 	unsigned int len;
-	int reason;
+	int reason, fhoff, nhoff;
 
 	if (err)
 		goto drop;
@@ -433,6 +444,30 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 	}
 	skb_set_transport_header(skb, family == AF_INET ? ip_hdrlen(skb) :
 							  sizeof(struct ipv6hdr));
+
+	/*
+	 * A fragment waits for the rest of its datagram from this SA: the
+	 * policy check and the verdict are the whole datagram's.
+	 */
+	fhoff = kipsec_frag_offset(skb, family, &nhoff);
+	if (fhoff == -2) {
+		kipsec_sa_drop(sa, KIPSEC_STAT_IN_MALFORMED);
+		goto drop;
+	}
+	if (fhoff >= 0) {
+		reason = kipsec_frag_gather(sa, skb, family, fhoff, nhoff);
+		if (reason == -EINPROGRESS) {
+			kipsec_sa_account(sa, len);
+			goto out;
+		}
+		if (reason >= 0) {
+			kipsec_sa_drop(sa, reason);
+			goto drop;
+		}
+		skb_set_transport_header(skb, family == AF_INET ?
+					 ip_hdrlen(skb) :
+					 sizeof(struct ipv6hdr));
+	}
 
 	reason = input_policy_check(kn, sa, skb, family);
 	if (reason < 0)

@@ -3,6 +3,7 @@
  * Module init and exit, in order. Nothing else belongs here.
  */
 #include "debug.h"
+#include "frag.h"
 #include "hooks.h"
 #include "netlink.h"
 #include "netns.h"
@@ -65,6 +66,10 @@ static int __init kipsec_mod_init(void)
 	if (ret)
 		goto err_input;
 
+	ret = kipsec_frag_module_init();
+	if (ret)
+		goto err_frag;
+
 	ret = kipsec_netns_init();
 	if (ret)
 		goto err_netns;
@@ -79,6 +84,8 @@ static int __init kipsec_mod_init(void)
 err_genl:
 	kipsec_netns_exit();
 err_netns:
+	kipsec_frag_module_exit();
+err_frag:
 	kipsec_input_module_exit();
 err_input:
 	kipsec_sa_module_exit();
@@ -92,6 +99,7 @@ static void __exit kipsec_mod_exit(void)
 	kipsec_genl_exit();
 	kipsec_netns_exit();
 	kipsec_sa_drain();
+	kipsec_frag_module_exit();
 	kipsec_input_module_exit();
 	kipsec_sa_module_exit();
 	pr_debug("kipsec unloaded\n");

@@ -7,6 +7,7 @@
 #include "netns.h"
 #include "acquire.h"
 #include "debug.h"
+#include "frag.h"
 #include "hooks.h"
 #include "policy.h"
 #include "sa.h"
@@ -37,6 +38,9 @@ int kipsec_net_activate(struct kipsec_net *kn)
 	ret = kipsec_spd_init(kn);
 	if (ret)
 		goto err_spd;
+	ret = kipsec_frag_net_init(kn);
+	if (ret)
+		goto err_frag;
 	ret = kipsec_hooks_register(kn);
 	if (ret)
 		goto err_hooks;
@@ -45,6 +49,8 @@ int kipsec_net_activate(struct kipsec_net *kn)
 	return 0;
 
 err_hooks:
+	kipsec_frag_net_exit(kn);
+err_frag:
 	kipsec_spd_exit(kn);
 err_spd:
 	kipsec_sad_exit(kn);
@@ -90,16 +96,25 @@ static void __net_exit kipsec_net_exit(struct net *net)
 		 */
 		kipsec_inflight_log(kn, "netns exit");
 		wait_var_event(&kn->sa_live, !atomic_read(&kn->sa_live));
+		kipsec_frag_net_exit(kn);
 		kipsec_stats_free(kn->stats);
 	}
 	mutex_destroy(&kn->lock);
 }
 
-/* Debug builds: what was in flight as the namespace began to go. */
+/*
+ * No new fragment queue from here (those of packets still in crypto are
+ * dropped); debug builds log what was in flight as the namespace began
+ * to go.
+ */
 static void __net_exit kipsec_net_pre_exit(struct net *net)
 {
-	if (kipsec_net(net)->active)
-		kipsec_inflight_log(kipsec_net(net), "netns pre-exit");
+	struct kipsec_net *kn = kipsec_net(net);
+
+	if (!kn->active)
+		return;
+	kipsec_frag_net_pre_exit(kn);
+	kipsec_inflight_log(kn, "netns pre-exit");
 }
 
 static struct pernet_operations kipsec_net_ops = {

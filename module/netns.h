@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
+#include <net/inet_frag.h>
 #include <net/net_namespace.h>
 
 /*
@@ -59,6 +60,7 @@ struct kipsec_net {
 	u32 decap_mark_value, decap_mark_mask;
 
 	struct kipsec_stats __percpu *stats;
+	struct fqdir *fqdir;		/* frag.c: inner fragments' queues */
 	struct nf_hook_ops nf_ops[6];	/* hooks.c */
 #ifdef DEBUG
 	atomic_t inflight;		/* debug.c: packets in ESP or AH */

@@ -39,6 +39,10 @@ static const struct {
 	[KIPSEC_STATS_A_OUT_NO_ROUTE] = { "OutNoRoute", "out-no-route" },
 	[KIPSEC_STATS_A_OUT_MALFORMED] = { "OutMalformed", "out-malformed" },
 	[KIPSEC_STATS_A_IN_NO_ROUTE] = { "InNoRoute", "in-no-route" },
+	[KIPSEC_STATS_A_IN_FRAG_BAD] = { "InFragBad", "in-frag-bad" },
+	[KIPSEC_STATS_A_IN_FRAG_LIMIT] = { "InFragLimit", "in-frag-limit" },
+	[KIPSEC_STATS_A_IN_FRAG_TIMEOUT] = { "InFragTimeout", "in-frag-timeout" },
+	[KIPSEC_STATS_A_IN_FRAG_REASM] = { "InFragReasm", "in-frag-reasm" },
 };
 
 struct stats {

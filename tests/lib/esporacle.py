@@ -108,7 +108,8 @@ def load_scapy():
     from scapy.layers.inet import (IPOption_Router_Alert, IPOption_RR,
                                    IPOption_NOP, IPOption_Timestamp)
     from scapy.layers.inet6 import (IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt,
-                                    HBHOptUnknown, RouterAlert)
+                                    HBHOptUnknown, RouterAlert,
+                                    IPv6ExtHdrFragment)
     from scapy.packet import Raw
     from scapy.utils import hexdump
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -1442,6 +1443,104 @@ def bad_short_spi(b, a):
         b.step('esp-of-%d-bytes' % n, [f], {'ns.in-malformed': 1})
 
 
+def frag_pieces(P, payload, ident, cuts, change=None):
+    """The UDP datagram with @payload from the peer, cut into fragments at
+    @cuts (byte offsets into what follows the IP header, multiples of 8):
+    a list of raw IP packets. @change: (index, bytes) puts other bytes of
+    the same length and checksum into fragment index."""
+    S = load_scapy()
+    raw = S.raw(P.udp(payload))
+    v4 = ip_version(raw) == 4
+    hl = 20 if v4 else 40
+    body = raw[hl:]
+    src, dst = P.b, P.a
+    bounds = [0] + list(cuts) + [len(body)]
+    out_ = []
+    for i in range(len(bounds) - 1):
+        o, e = bounds[i], bounds[i + 1]
+        chunk = body[o:e]
+        if change and change[0] == i:
+            chunk = change[1]
+        more = e < len(body)
+        if v4:
+            f = S.IP(src=src, dst=dst, ttl=64, id=ident, proto=17,
+                     flags='MF' if more else 0, frag=o // 8) / S.Raw(chunk)
+        else:
+            f = S.IPv6(src=src, dst=dst, hlim=64) / S.IPv6ExtHdrFragment(
+                nh=17, offset=o // 8, m=int(more), id=ident) / S.Raw(chunk)
+        out_.append(S.raw(f))
+    return out_, body
+
+
+def bad_fragments(b, a):
+    """Inner fragments: kipsec reassembles those one SA decrypted, before
+    the policy check, never together with cleartext ones (which the stack
+    reassembles and the cleartext check judges whole). XFRM hands every
+    decrypted fragment to the stack's reassembly, where a cleartext
+    fragment joins it (or, sent first, replaces a decrypted one) and the
+    datagram carries the decrypted head's verdict. The namespace's
+    net.ipv4.ipfrag_time is 2 s (tests/vm/badinput.sh)."""
+    P = b.peer
+    seq = [0]
+
+    def enc(f):
+        seq[0] += 1
+        return P.manual(P.inner_ip().__class__(f), b.s(seq[0]))
+
+    cuts = (64, 128)
+    ident = [0x4b00 + (os.getpid() & 0xff)]
+
+    def datagram():
+        b.n += 1
+        ident[0] += 1
+        d = tag(b.c.name, b.n, size=200)
+        fr, body = frag_pieces(P, d, ident[0], cuts)
+        return d, fr, body
+
+    # Any queue the stack or kipsec still holds may time out meanwhile; the
+    # stack may answer a cleartext head's timeout (ICMP, through the out SA).
+    loose = {'ns.in-frag-timeout': None, 'out.pkts': None}
+    d, fr, _ = datagram()
+    b.step('incomplete-datagram-times-out', [enc(fr[0])],
+           {'in.pkts': 1, 'ns.in-frag-timeout': 1}, not_delivered=[d])
+    d, fr, _ = datagram()
+    b.step('fragments-reassembled', [enc(f) for f in fr],
+           dict(loose, **{'in.pkts': 3, 'ns.in-frag-reasm': 1}), delivered=[d])
+    d, fr, _ = datagram()
+    b.step('fragments-out-of-order', [enc(fr[2]), enc(fr[0]), enc(fr[1])],
+           dict(loose, **{'in.pkts': 3, 'ns.in-frag-reasm': 1}), delivered=[d])
+    d, fr, _ = datagram()
+    b.step('decrypted-head-cleartext-rest', [enc(fr[0]), fr[1], fr[2]],
+           dict(loose, **{'in.pkts': 1}), not_delivered=[d])
+    d, fr, _ = datagram()
+    b.step('cleartext-head-decrypted-rest', [fr[0], enc(fr[1]), enc(fr[2])],
+           dict(loose, **{'in.pkts': 2}), not_delivered=[d])
+    # A cleartext middle fragment sent first, with the same length and
+    # checksum (its 16-bit words swapped in pairs): the stack would keep it
+    # and drop the decrypted one as a duplicate.
+    d, fr, body = datagram()
+    mid = body[cuts[0]:cuts[1]]
+    swapped = b''.join(mid[i + 2:i + 4] + mid[i:i + 2]
+                       for i in range(0, len(mid), 4))
+    forged = body[:cuts[0]] + swapped + body[cuts[1]:]
+    fake, _ = frag_pieces(P, d, ident[0], cuts, change=(1, swapped))
+    b.step('cleartext-middle-sent-first', [fake[1]] + [enc(f) for f in fr],
+           dict(loose, **{'in.pkts': 3, 'ns.in-frag-reasm': 1}),
+           delivered=[d], not_delivered=[forged[8:]])
+    # Overlapping fragments: the datagram goes (the last fragment starts a
+    # queue of its own, which times out).
+    d, fr, _ = datagram()
+    over = frag_pieces(P, d, ident[0], (56, 128))[0][1]
+    b.step('overlapping-fragments', [enc(fr[0]), enc(over), enc(fr[2])],
+           dict(loose, **{'in.pkts': 2, 'in.in-frag-bad': 1}),
+           not_delivered=[d])
+    d, pkt = b.udp()
+    seq[0] += 1
+    b.step('%s-still-delivered' % P.proto.lower(),
+           [P.encrypt(pkt, b.s(seq[0]))], dict(loose, **{'in.pkts': 1}),
+           delivered=[d])
+
+
 BAD_CASES = {
     'auth': bad_auth,
     'replay': bad_replay,
@@ -1453,6 +1552,7 @@ BAD_CASES = {
     'unknown-spi': bad_unknown_spi,
     'larval': bad_larval,
     'short-spi': bad_short_spi,
+    'fragments': bad_fragments,
 }
 
 

@@ -589,6 +589,24 @@ enum kipsec_stats_attr {
 						 * was taken over (a device or
 						 * namespace going away)
 						 */
+	KIPSEC_STATS_A_IN_FRAG_BAD,		/* an inner fragment that
+						 * overlaps, runs past the
+						 * datagram's end or makes it
+						 * too long (its datagram goes
+						 * with it)
+						 */
+	KIPSEC_STATS_A_IN_FRAG_LIMIT,		/* an inner fragment with no
+						 * queue: the namespace's
+						 * reassembly memory is full
+						 */
+	KIPSEC_STATS_A_IN_FRAG_TIMEOUT,		/* an inner datagram whose
+						 * fragments did not all come
+						 * in time
+						 */
+	KIPSEC_STATS_A_IN_FRAG_REASM,		/* inner datagrams reassembled
+						 * from the fragments one SA
+						 * decrypted (not a drop)
+						 */
 	__KIPSEC_STATS_A_MAX
 };
 
