@@ -18,6 +18,7 @@
 #include "datapath.h"
 #include "debug.h"
 #include "sa.h"
+#include "xform.h"
 
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
@@ -29,7 +30,7 @@
 
 #define AH_HDR_LEN	12	/* next header ... sequence number */
 
-int kipsec_ah_init_sa(struct kipsec_sa *sa, struct netlink_ext_ack *extack)
+static int ah_init_sa(struct kipsec_sa *sa, struct netlink_ext_ack *extack)
 {
 	const struct kipsec_alg *auth = sa->alg_auth;
 	struct crypto_ahash *ahash;
@@ -315,7 +316,7 @@ static void ah_output_complete(struct crypto_async_request *base, int err)
  * kipsec_output_headers() builds the IP header: AH hashes the packet as it
  * will be sent. Completes with the data at the IP header.
  */
-void kipsec_ah_output(struct kipsec_sa *sa, struct sk_buff *skb, u8 nexthdr,
+static void ah_output(struct kipsec_sa *sa, struct sk_buff *skb, u8 nexthdr,
 		      kipsec_done_t done)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
@@ -405,7 +406,7 @@ static void ah_input_complete(struct crypto_async_request *base, int err)
  * header, cb->hdrlen bytes before (extension headers included).
  * Completes with the data at what AH protected.
  */
-void kipsec_ah_input(struct kipsec_sa *sa, struct sk_buff *skb,
+static void ah_input(struct kipsec_sa *sa, struct sk_buff *skb,
 		     kipsec_done_t done)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
@@ -470,3 +471,25 @@ nomem:
 out:
 	ah_finish(skb, err, 0);
 }
+
+static unsigned int ah_hdrlen(const struct kipsec_sa *sa)
+{
+	return sa->ahlen;
+}
+
+/* AH adds nothing behind the payload. */
+static unsigned int ah_payload_max(const struct kipsec_sa *sa,
+				   unsigned int room)
+{
+	return room;
+}
+
+const struct kipsec_xform_type kipsec_ah_type = {
+	.proto		= IPPROTO_AH,
+	.spi_offset	= offsetof(struct ip_auth_hdr, spi),
+	.init_sa	= ah_init_sa,
+	.hdrlen		= ah_hdrlen,
+	.payload_max	= ah_payload_max,
+	.output		= ah_output,
+	.input		= ah_input,
+};

@@ -43,22 +43,6 @@ static inline void kipsec_cb_check(void)
 		     sizeof_field(struct sk_buff, cb));
 }
 
-/* ESP (esp.c) */
-int kipsec_esp_init_sa(struct kipsec_sa *sa, struct netlink_ext_ack *extack);
-unsigned int kipsec_esp_overhead(const struct kipsec_sa *sa,
-				 unsigned int len);
-void kipsec_esp_output(struct kipsec_sa *sa, struct sk_buff *skb,
-		       u8 nexthdr, kipsec_done_t done);
-void kipsec_esp_input(struct kipsec_sa *sa, struct sk_buff *skb,
-		      kipsec_done_t done);
-
-/* AH (ah.c) */
-int kipsec_ah_init_sa(struct kipsec_sa *sa, struct netlink_ext_ack *extack);
-void kipsec_ah_output(struct kipsec_sa *sa, struct sk_buff *skb,
-		      u8 nexthdr, kipsec_done_t done);
-void kipsec_ah_input(struct kipsec_sa *sa, struct sk_buff *skb,
-		     kipsec_done_t done);
-
 /*
  * Output (output.c): puts the IP header in front of a protected packet
  * whose data starts at the ESP or AH header (the outer header in tunnel

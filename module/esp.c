@@ -18,6 +18,7 @@
 #include "datapath.h"
 #include "debug.h"
 #include "sa.h"
+#include "xform.h"
 
 #include <crypto/aead.h>
 #include <crypto/authenc.h>
@@ -189,7 +190,7 @@ static int esp_init_authenc(struct kipsec_sa *sa,
 	return 0;
 }
 
-int kipsec_esp_init_sa(struct kipsec_sa *sa, struct netlink_ext_ack *extack)
+static int esp_init_sa(struct kipsec_sa *sa, struct netlink_ext_ack *extack)
 {
 	int ret;
 
@@ -207,11 +208,18 @@ int kipsec_esp_init_sa(struct kipsec_sa *sa, struct netlink_ext_ack *extack)
 	return 0;
 }
 
-/* Bytes ESP adds to a payload of @len bytes (header, IV, trailer, ICV). */
-unsigned int kipsec_esp_overhead(const struct kipsec_sa *sa, unsigned int len)
+static unsigned int esp_hdrlen(const struct kipsec_sa *sa)
 {
-	return ESP_HDR_LEN + sa->ivlen + ALIGN(len + 2, sa->padalign) - len +
-	       sa->icvlen;
+	return ESP_HDR_LEN + sa->ivlen;
+}
+
+/* What is left of @room once the ICV, padding and trailer fit. */
+static unsigned int esp_payload_max(const struct kipsec_sa *sa,
+				    unsigned int room)
+{
+	if (room <= sa->icvlen + sa->padalign + 2)
+		return 0;
+	return ALIGN_DOWN(room - sa->icvlen, sa->padalign) - 2;
 }
 
 /*
@@ -280,7 +288,7 @@ static void esp_output_complete(struct crypto_async_request *base, int err)
 	esp_finish(skb, err, 0);
 }
 
-void kipsec_esp_output(struct kipsec_sa *sa, struct sk_buff *skb, u8 nexthdr,
+static void esp_output(struct kipsec_sa *sa, struct sk_buff *skb, u8 nexthdr,
 		       kipsec_done_t done)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
@@ -414,7 +422,7 @@ static void esp_input_complete(struct crypto_async_request *base, int err)
 	esp_input_finish(base->data, err);
 }
 
-void kipsec_esp_input(struct kipsec_sa *sa, struct sk_buff *skb,
+static void esp_input(struct kipsec_sa *sa, struct sk_buff *skb,
 		      kipsec_done_t done)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
@@ -478,3 +486,13 @@ nomem:
 out:
 	esp_finish(skb, err, 0);
 }
+
+const struct kipsec_xform_type kipsec_esp_type = {
+	.proto		= IPPROTO_ESP,
+	.spi_offset	= offsetof(struct ip_esp_hdr, spi),
+	.init_sa	= esp_init_sa,
+	.hdrlen		= esp_hdrlen,
+	.payload_max	= esp_payload_max,
+	.output		= esp_output,
+	.input		= esp_input,
+};

@@ -19,6 +19,7 @@
 #include "policy.h"
 #include "sa.h"
 #include "secpath.h"
+#include "xform.h"
 
 #include <linux/cpu.h>
 #include <linux/ip.h>
@@ -514,8 +515,7 @@ static int ipsec_offset4(struct sk_buff *skb, int *nhoff, u8 *proto)
 {
 	*nhoff = offsetof(struct iphdr, protocol);
 	*proto = ip_hdr(skb)->protocol;
-	return *proto == IPPROTO_ESP || *proto == IPPROTO_AH ?
-	       ip_hdrlen(skb) : -1;
+	return kipsec_xform_find(*proto) ? ip_hdrlen(skb) : -1;
 }
 
 static int ipsec_offset6(struct sk_buff *skb, int *nhoff, u8 *proto)
@@ -546,8 +546,7 @@ static int ipsec_offset6(struct sk_buff *skb, int *nhoff, u8 *proto)
 	}
 	*nhoff = prev - skb_network_offset(skb);
 	*proto = nexthdr;
-	return nexthdr == IPPROTO_ESP || nexthdr == IPPROTO_AH ?
-	       off - skb_network_offset(skb) : -1;
+	return kipsec_xform_find(nexthdr) ? off - skb_network_offset(skb) : -1;
 }
 
 static unsigned int cleartext_check(struct kipsec_net *kn, struct sk_buff *skb,
@@ -558,9 +557,8 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 				u16 family, int hlen, int nhoff, u8 proto,
 				const struct net_device *in)
 {
-	/* ESP names its SPI first, AH after 4 bytes. */
 	unsigned int off = skb_network_offset(skb) + hlen;
-	unsigned int spioff = off + (proto == IPPROTO_AH ? 4 : 0);
+	unsigned int spioff = off + kipsec_xform_find(proto)->spi_offset;
 	struct kipsec_skb_cb *cb;
 	union kipsec_addr daddr;
 	struct kipsec_sa *sa;
@@ -627,10 +625,7 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 	 */
 	dev_hold(skb->dev);
 	kipsec_inflight_inc(sa->kn);
-	if (proto == IPPROTO_AH)
-		kipsec_ah_input(sa, skb, input_done);
-	else
-		kipsec_esp_input(sa, skb, input_done);
+	sa->type->input(sa, skb, input_done);
 	return NF_STOLEN;
 }
 

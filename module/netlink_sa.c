@@ -3,13 +3,13 @@
  * SA commands: NEW_SA, UPD_SA, DEL_SA, GET_SA (one or a dump), FLUSH_SA.
  * See uapi/linux/kipsec.h for the attribute trees.
  */
-#include "datapath.h"
 #include "debug.h"
 #include "event.h"
 #include "netlink.h"
 #include "netns.h"
 #include "sa.h"
 #include "secpath.h"
+#include "xform.h"
 
 #include <crypto/algapi.h>
 #include <linux/slab.h>
@@ -202,8 +202,9 @@ static struct kipsec_sa *sa_from_request(struct nlattr **tb,
 		ret = -EINVAL;
 		goto err;
 	}
-	ret = sa->key.proto == IPPROTO_AH ? kipsec_ah_init_sa(sa, extack) :
-					    kipsec_esp_init_sa(sa, extack);
+	/* The attribute policy admits ESP and AH only. */
+	sa->type = kipsec_xform_find(sa->key.proto);
+	ret = sa->type->init_sa(sa, extack);
 	if (ret)
 		goto err;
 	ret = kipsec_replay_init(&sa->replay, window, seq, GFP_KERNEL);

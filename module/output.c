@@ -15,6 +15,7 @@
 #include "netns.h"
 #include "policy.h"
 #include "sa.h"
+#include "xform.h"
 
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
@@ -111,10 +112,10 @@ static int transport_hdrlen(struct sk_buff *skb, u16 family, u8 **nexthdr)
 
 static void output_done(struct sk_buff *skb, int err, u8 nexthdr);
 
-/* Bytes ESP or AH adds in front of a packet (trailer not included). */
-static unsigned int xform_hdrlen(const struct kipsec_sa *sa)
+/* What the IP header in front of ESP or AH (or its encapsulation) names. */
+static u8 outer_proto(const struct kipsec_sa *sa)
 {
-	return sa->key.proto == IPPROTO_AH ? sa->ahlen : 8 + sa->ivlen;
+	return sa->encap ? sa->encap->proto : sa->key.proto;
 }
 
 /*
@@ -127,18 +128,17 @@ static unsigned int inner_mtu(const struct kipsec_sa *sa,
 			      const struct dst_entry *dst)
 {
 	unsigned int mtu = READ_ONCE(dst->dev->mtu);
-	unsigned int outer = 0;
+	unsigned int hdrs = sa->type->hdrlen(sa);
 
 	if (sa->mode == KIPSEC_MODE_TUNNEL)
-		outer = sa->key.family == AF_INET ? sizeof(struct iphdr) :
+		hdrs += sa->key.family == AF_INET ? sizeof(struct iphdr) :
 						    sizeof(struct ipv6hdr);
+	if (sa->encap)
+		hdrs += sa->encap->hdrlen(sa);
 	/* A device too small for the headers alone: nothing fits. */
-	if (mtu <= outer + xform_hdrlen(sa) + sa->icvlen + sa->padalign + 2)
+	if (mtu <= hdrs)
 		return 0;
-	mtu -= outer + xform_hdrlen(sa);
-	if (sa->key.proto == IPPROTO_AH)
-		return mtu;
-	return ALIGN_DOWN(mtu - sa->icvlen, sa->padalign) - 2;
+	return sa->type->payload_max(sa, mtu - hdrs);
 }
 
 /*
@@ -150,7 +150,7 @@ static void output_one(struct kipsec_sa *sa, struct sk_buff *skb,
 		       struct dst_entry *dst, u16 family, bool df)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
-	unsigned int xlen = xform_hdrlen(sa);
+	unsigned int xlen = sa->type->hdrlen(sa);
 	u8 *nh, proto;
 
 	cb->sa = sa;
@@ -174,7 +174,7 @@ static void output_one(struct kipsec_sa *sa, struct sk_buff *skb,
 		if (hlen < 0)
 			goto nomem;
 		proto = *nh;
-		*nh = sa->key.proto;
+		*nh = outer_proto(sa);
 		/* Open a gap for ESP or AH between IP header and data. */
 		skb_push(skb, xlen);
 		memmove(skb->data, skb->data + xlen, hlen);
@@ -190,10 +190,7 @@ static void output_one(struct kipsec_sa *sa, struct sk_buff *skb,
 	/* Counted as XFRM counts: the packet before the transform. */
 	kipsec_sa_account(sa, skb->len);
 	kipsec_inflight_inc(sa->kn);
-	if (sa->key.proto == IPPROTO_AH)
-		kipsec_ah_output(sa, skb, proto, output_done);
-	else
-		kipsec_esp_output(sa, skb, proto, output_done);
+	sa->type->output(sa, skb, proto, output_done);
 	return;
 
 nomem:
@@ -222,7 +219,7 @@ static void tunnel_header4(struct sk_buff *skb, struct kipsec_sa *sa,
 	iph->frag_off = df && !(sa->flags & KIPSEC_SA_F_NOPMTUDISC) ?
 			htons(IP_DF) : 0;
 	iph->ttl = ip4_dst_hoplimit(skb_dst(skb));
-	iph->protocol = sa->key.proto;
+	iph->protocol = outer_proto(sa);
 	kipsec_sa_outer(sa, &daddr, &saddr);
 	iph->saddr = saddr.a4;
 	iph->daddr = daddr.a4;
@@ -245,7 +242,7 @@ static void tunnel_header6(struct sk_buff *skb, struct kipsec_sa *sa,
 	if (sa->flags & KIPSEC_SA_F_NOECN)
 		ds &= ~INET_ECN_MASK;
 	ip6_flow_hdr(ip6h, ds, 0);
-	ip6h->nexthdr = sa->key.proto;
+	ip6h->nexthdr = outer_proto(sa);
 	ip6h->hop_limit = ip6_dst_hoplimit(skb_dst(skb));
 	kipsec_sa_outer(sa, &daddr, &saddr);
 	ip6h->saddr = saddr.a6;
@@ -261,6 +258,8 @@ unsigned int kipsec_output_headers(struct sk_buff *skb)
 	struct kipsec_sa *sa = cb->sa;
 	unsigned int hdrlen;
 
+	if (sa->encap)
+		sa->encap->output(sa, skb);
 	if (sa->mode == KIPSEC_MODE_TUNNEL) {
 		if (cb->family == AF_INET)
 			tunnel_header4(skb, sa, cb->ds, cb->flags & KIPSEC_OUT_DF);

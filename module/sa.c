@@ -12,6 +12,7 @@
 #include "netns.h"
 #include "policy.h"
 #include "secpath.h"
+#include "xform.h"
 
 #include <crypto/aead.h>
 #include <crypto/hash.h>
@@ -137,6 +138,9 @@ void kipsec_sa_free(struct kipsec_sa *sa)
 
 	/* A packet racing with the unlink may have armed it again. */
 	timer_delete_sync(&sa->timer);
+	/* Set only once its init_sa() succeeded. */
+	if (sa->encap)
+		sa->encap->destroy_sa(sa);
 	if (sa->aead)
 		crypto_free_aead(sa->aead);
 	if (sa->ahash)

@@ -20,8 +20,10 @@
 struct crypto_aead;
 struct xfrm_state;
 struct crypto_ahash;
+struct kipsec_encap_type;
 struct kipsec_net;
 struct kipsec_policy;
+struct kipsec_xform_type;
 
 /* An algorithm as it was configured, kept for GET and dumps. */
 struct kipsec_alg {
@@ -95,6 +97,8 @@ struct kipsec_sa {
 	struct kipsec_sel sel;
 	u32 smark_value, smark_mask;
 
+	const struct kipsec_xform_type *type;	/* ESP or AH (xform.h) */
+	const struct kipsec_encap_type *encap;	/* or NULL (xform.h) */
 	struct crypto_aead *aead;	/* ESP */
 	struct crypto_ahash *ahash;	/* AH */
 	struct kipsec_alg *alg_aead, *alg_crypt, *alg_auth;
