@@ -988,7 +988,10 @@ def cmd_roundtrip(argv):
                                                  lis.has(good)), [f, f2])
         in_seqs.append(in_seqs[-1] + 2)
 
-    # 6. Counters: what went through, no drop anywhere.
+    # 6. Counters: what went through, no drop anywhere; in tunnel-mode AH
+    # the inner fragments of 1b were reassembled by kipsec (one datagram).
+    if peer.protonum == IPPROTO_AH and peer.mode == 'tunnel':
+        expect['ns.in-frag-reasm'] = 1
     bad = cnt.expect(before, expect)
     c.check('counters', not bad, 'counter deltas: ' + ', '.join(bad))
     j_in, j_out = cnt.sa('in'), cnt.sa('out')
