@@ -21,8 +21,8 @@ MNL_LIBS = $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 
 TOOL_SRCS = tools/kipsec.c tools/stats.c tools/config.c tools/nl.c tools/parse.c tools/util.c \
 	tools/state.c tools/policy.c tools/show.c tools/args.c tools/json.c \
-	tools/xfrm.c tools/sa.c tools/sa_print.c tools/pol.c tools/pol_print.c \
-	tools/monitor.c tools/save.c tools/batch.c
+	tools/xfrm.c tools/state_parse.c tools/state_print.c \
+	tools/policy_parse.c tools/policy_print.c tools/monitor.c tools/save.c tools/batch.c
 TOOL_HDRS = $(wildcard tools/*.h) uapi/linux/kipsec.h
 
 .PHONY: all module tools debug deps check check-alone check-full check-debug check-debug-full check-unit check-vm demo bench \

@@ -53,7 +53,7 @@ int run_batch(const char *file);
 /* Runs one command line (the words after the options), as main does. */
 int run_command(int argc, char **argv);
 
-/* --- What save and monitor print (sa_print.c, pol_print.c) ----------- */
+/* --- What save and monitor print (state_print.c, policy_print.c) ----------- */
 
 struct out;
 struct sa;

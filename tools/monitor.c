@@ -2,7 +2,7 @@
 /*
  * kipsec monitor [ all | LISTofOBJECTS ]: joins the family's "events"
  * multicast group and prints each event as it comes, as ip xfrm monitor
- * does (-j: one JSON object per line). Printing is pol_print.c's
+ * does (-j: one JSON object per line). Printing is policy_print.c's
  * event_print(), shared with the unit tests.
  */
 #include "kipsec.h"

@@ -25,11 +25,6 @@ static uint32_t events_group;	/* the "events" multicast group, 0 = none */
 static uint32_t seq;
 static char extack[256];
 
-const char *nl_last_extack(void)
-{
-	return extack;
-}
-
 static void nl_open(void)
 {
 	int one = 1;

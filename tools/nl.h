@@ -48,7 +48,4 @@ uint16_t nl_family(void);
 uint32_t nl_events_group(void);
 struct mnl_socket *nl_socket(void);
 
-/* The errno of the last failure and its extack message ("" if none). */
-const char *nl_last_extack(void);
-
 #endif /* KIPSEC_NL_H */

@@ -2,7 +2,7 @@
 /*
  * Security policies as "ip xfrm policy" spells them: the command words
  * into a struct policy, and a struct policy into the request. Replies
- * are pol_print.c's.
+ * are policy_print.c's.
  */
 #include "xfrm.h"
 #include "util.h"

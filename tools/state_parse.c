@@ -2,7 +2,7 @@
 /*
  * Security associations as "ip xfrm state" spells them: the command words
  * into a struct sa (checked whole, as ip and XFRM check them), and a
- * struct sa into the request. Replies are sa_print.c's.
+ * struct sa into the request. Replies are state_print.c's.
  */
 #include "xfrm.h"
 #include "util.h"

@@ -144,7 +144,7 @@ void cur_print(const struct out *o, const struct u64s *cur, const char *pfx);
 /* A NUL-terminated string attribute into @buf (truncating). */
 void str_from(const struct nlattr *attr, char *buf, size_t size);
 
-/* --- sa.c, sa_print.c: SAs, "kipsec state" ---------------------------- */
+/* --- state_parse.c, state_print.c: SAs, "kipsec state" ---------------------------- */
 
 /* ip's flag names (NULL-terminated); bit 0: ip's, refused by kipsec. */
 /*
@@ -198,7 +198,7 @@ int sa_show_cb(const struct nlmsghdr *nlh, void *show);
 /* The KIPSEC_A_SA (or other top-level @type) nest of a message. */
 const struct nlattr *msg_nest(const struct nlmsghdr *nlh, uint16_t type);
 
-/* --- pol.c, pol_print.c: policies, "kipsec policy" -------------------- */
+/* --- policy_parse.c, policy_print.c: policies, "kipsec policy" -------------------- */
 
 enum policy_verb {
 	PO_ADD, PO_UPDATE, PO_DELETE, PO_GET, PO_LIST, PO_DELETEALL,
