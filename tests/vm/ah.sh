@@ -32,33 +32,6 @@ ah_alg() {	# ALG: $ah_words (ip xfrm words) for a fresh key
 	esac
 }
 
-# ah_pair NS TOOL MODE SRC DST OSRC ODST SPI_OUT SPI_IN EXTRA -- OUTWORDS -- INWORDS
-# The SA pair and policies of one end. SRC/DST are the traffic's
-# addresses (host routes, so that only that traffic matches), OSRC/ODST
-# the SA endpoints.
-ah_pair() {
-	local ns=$1 tool=$2 mode=$3 s=$4 d=$5 os=$6 od=$7 so=$8 si=$9
-	shift 9
-	local extra=() ow=() iw=()
-	while [[ $1 != -- ]]; do extra+=("$1"); shift; done
-	shift
-	while [[ $1 != -- ]]; do ow+=("$1"); shift; done
-	shift
-	iw=("$@")
-	local fam=()
-	if [[ $s == *:* && $os != *:* || $s != *:* && $os == *:* ]]; then
-		fam=(flag af-unspec)
-	fi
-	nsx "$ns" $tool state add src "$os" dst "$od" proto ah spi "$so" \
-		reqid "$so" mode "$mode" "${extra[@]}" "${fam[@]}" "${ow[@]}"
-	nsx "$ns" $tool state add src "$od" dst "$os" proto ah spi "$si" \
-		reqid "$so" mode "$mode" "${extra[@]}" "${fam[@]}" "${iw[@]}"
-	nsx "$ns" $tool policy add src "$s" dst "$d" dir out \
-		tmpl src "$os" dst "$od" proto ah reqid "$so" mode "$mode"
-	nsx "$ns" $tool policy add src "$d" dst "$s" dir in \
-		tmpl src "$od" dst "$os" proto ah reqid "$so" mode "$mode"
-}
-
 # The combinations: NAME MODE A B OA OB (kt-a's and kt-b's traffic
 # addresses, then SA endpoints).
 AH_COMBOS=(
@@ -121,10 +94,18 @@ ah_test() {
 		ah_alg "$alg"
 		local k_ba=("${ah_words[@]}")
 		local so=$((0x5000 + 2 * i)) si=$((0x5001 + 2 * i))
-		ah_pair kt-a kipsec "$mode" "$a" "$b" "$oa" "$ob" $so $si \
-			"${extra[@]}" -- "${k_ab[@]}" -- "${k_ba[@]}"
-		ah_pair kt-b "ip xfrm" "$mode" "$b" "$a" "$ob" "$oa" $si $so \
-			"${xextra[@]}" -- "${k_ba[@]}" -- "${k_ab[@]}"
+		# Traffic addresses are host routes, so that only that traffic
+		# matches; each direction has its own key.
+		local fam=
+		if [[ $a == *:* && $oa != *:* || $a != *:* && $oa == *:* ]]; then
+			fam="flag af-unspec"
+		fi
+		sa_pair kt-a proto=ah mode="$mode" reqid=$so src="$a" dst="$b" \
+			osrc="$oa" odst="$ob" spi=$so/$si both="${extra[*]} $fam" \
+			out="${k_ab[*]}" in="${k_ba[*]}"
+		sa_pair kt-b tool="ip xfrm" proto=ah mode="$mode" reqid=$si \
+			src="$b" dst="$a" osrc="$ob" odst="$oa" spi=$si/$so \
+			both="${xextra[*]} $fam" out="${k_ba[*]}" in="${k_ab[*]}"
 		pairs+=("$a,$b")
 		spis+=("$name $ob $so $oa $si")
 	done

@@ -87,25 +87,15 @@ ctl_pair() {
 	k=$(hexkey 20)
 	load_module
 	hosts
-	K kt-a -batch - <<-EOF
-	state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x10 mode transport aead $GCM $k 128 $*
-	state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x20 mode transport aead $GCM $k 128 replay-window 64
-	policy add src 10.0.0.1 dst 10.0.0.2 dir out tmpl proto esp mode transport
-	policy add src 10.0.0.2 dst 10.0.0.1 dir in tmpl proto esp mode transport
-	EOF
-	K kt-b -batch - <<-EOF
-	state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x10 mode transport aead $GCM $k 128 replay-window 64
-	state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x20 mode transport aead $GCM $k 128
-	policy add src 10.0.0.2 dst 10.0.0.1 dir out tmpl proto esp mode transport
-	policy add src 10.0.0.1 dst 10.0.0.2 dir in tmpl proto esp mode transport
-	EOF
+	sa_pairs kt-a kt-b src=10.0.0.1 dst=10.0.0.2 spi=0x10/0x20 out="$*" out_b= \
+		in="replay-window 64" -- aead "$GCM" "$k" 128
 }
 
 # ctl_tunnel: kipsec on both ends, tunnel mode between 10.0.0.1 and
 # 10.0.0.2 for 10.9.0.1 <-> 10.9.0.2 (on lo); SPI 0x10 from a to b, 0x20
 # back, reqid 1; inbound replay windows of 64.
 ctl_tunnel() {
-	local k ns l r ln rn so si
+	local k
 	k=$(hexkey 20)
 	load_module
 	hosts
@@ -117,18 +107,9 @@ ctl_tunnel() {
 	addr add 10.9.0.2/32 dev lo
 	route add 10.9.0.1/32 via 10.0.0.1
 	EOF
-	for ns in kt-a kt-b; do
-		l=10.0.0.1 r=10.0.0.2 ln=10.9.0.1 rn=10.9.0.2 so=0x10 si=0x20
-		if [[ $ns == kt-b ]]; then
-			l=10.0.0.2 r=10.0.0.1 ln=10.9.0.2 rn=10.9.0.1 so=0x20 si=0x10
-		fi
-		K $ns -batch - <<-EOF
-		state add src $l dst $r proto esp spi $so reqid 1 mode tunnel aead $GCM $k 128
-		state add src $r dst $l proto esp spi $si reqid 1 mode tunnel aead $GCM $k 128 replay-window 64
-		policy add src $ln dst $rn dir out tmpl src $l dst $r proto esp reqid 1 mode tunnel
-		policy add src $rn dst $ln dir in tmpl src $r dst $l proto esp reqid 1 mode tunnel
-		EOF
-	done
+	sa_pairs kt-a kt-b mode=tunnel reqid=1 src=10.9.0.1 dst=10.9.0.2 \
+		osrc=10.0.0.1 odst=10.0.0.2 spi=0x10/0x20 in="replay-window 64" \
+		-- aead "$GCM" "$k" 128
 	nse kt-a $PING -c 2 -i 0.2 -W 2 -I 10.9.0.1 10.9.0.2 >/dev/null || fail "tunnel ping failed"
 }
 

@@ -1,30 +1,6 @@
 # ESP datapath tests: kipsec in kt-a, the kernel's XFRM in kt-b (or kipsec on
 # both ends), traffic both ways, counters checked on both sides.
 
-# ipsec_pair NS TOOL SPI_OUT SPI_IN LOCAL REMOTE MODE OUTER_L OUTER_R ALGO...:
-# installs an SA pair and the policies for LOCAL<->REMOTE with TOOL
-# ("kipsec" or "ip xfrm"); in tunnel mode OUTER_L/OUTER_R are the tunnel
-# endpoints (they may be of the other family).
-ipsec_pair() {
-	local ns=$1 tool=$2 spo=$3 spi=$4 l=$5 r=$6 mode=$7 ol=$8 or=$9
-	shift 9
-	nsx "$ns" $tool state add src "$ol" dst "$or" proto esp spi "$spo" \
-		reqid 1 mode "$mode" "$@"
-	nsx "$ns" $tool state add src "$or" dst "$ol" proto esp spi "$spi" \
-		reqid 1 mode "$mode" "$@"
-	if [[ $mode == tunnel ]]; then
-		nsx "$ns" $tool policy add src "$l" dst "$r" dir out \
-			tmpl src "$ol" dst "$or" proto esp reqid 1 mode tunnel
-		nsx "$ns" $tool policy add src "$r" dst "$l" dir in \
-			tmpl src "$or" dst "$ol" proto esp reqid 1 mode tunnel
-	else
-		nsx "$ns" $tool policy add src "$l" dst "$r" dir out \
-			tmpl proto esp reqid 1 mode transport
-		nsx "$ns" $tool policy add src "$r" dst "$l" dir in \
-			tmpl proto esp reqid 1 mode transport
-	fi
-}
-
 # The packets XFRM in $1 counted on its SA (src $2 dst $3 spi $4).
 xfrm_packets() {
 	nsx "$1" ip -s xfrm state get src "$2" dst "$3" proto esp spi "$4" |
@@ -57,8 +33,8 @@ interop_case() {
 	# XFRM binds an SA's selector to its own family unless af-unspec:
 	# both tools take the same words.
 	[[ $inner != "$outer" ]] && set -- "$@" flag af-unspec
-	ipsec_pair kt-a kipsec 0x1001 0x2002 "$a" "$b" "$mode" "$oa" "$ob" "$@"
-	ipsec_pair kt-b "ip xfrm" 0x2002 0x1001 "$b" "$a" "$mode" "$ob" "$oa" "$@"
+	sa_pairs kt-a kt-b tool=kipsec tool_b="ip xfrm" mode="$mode" reqid=1 \
+		src="$a" dst="$b" osrc="$oa" odst="$ob" spi=0x1001/0x2002 -- "$@"
 	nsx kt-a ping -c 3 -i 0.2 -W 2 -I "$a" "$b" >/dev/null ||
 		fail "ping kipsec -> xfrm failed"
 	nsx kt-b ping -c 3 -i 0.2 -W 2 -I "$b" "$a" >/dev/null ||

@@ -35,21 +35,9 @@ t_hooks_only_where_used() {
 }
 
 tunnel_pair() {	# kipsec tunnel mode between kt-a and kt-b (host to host)
-	local k
-	k=$(hexkey 20)
 	two_hosts
-	for ns in kt-a kt-b; do
-		local l=10.0.0.1 r=10.0.0.2 so=0x10 si=0x20
-		if [[ $ns == kt-b ]]; then
-			l=10.0.0.2 r=10.0.0.1 so=0x20 si=0x10
-		fi
-		nsx $ns kipsec state add src $l dst $r proto esp spi $so mode tunnel \
-			aead 'rfc4106(gcm(aes))' "$k" 128
-		nsx $ns kipsec state add src $r dst $l proto esp spi $si mode tunnel \
-			aead 'rfc4106(gcm(aes))' "$k" 128
-		nsx $ns kipsec policy add src $l dst $r dir out tmpl src $l dst $r proto esp mode tunnel
-		nsx $ns kipsec policy add src $r dst $l dir in tmpl src $r dst $l proto esp mode tunnel
-	done
+	sa_pairs kt-a kt-b mode=tunnel src=10.0.0.1 dst=10.0.0.2 spi=0x10/0x20 \
+		-- aead 'rfc4106(gcm(aes))' "$(hexkey 20)" 128
 }
 
 t_decap_mark_conntrack_and_input_filter() {

@@ -147,19 +147,104 @@ four_hosts() {
 	done
 }
 
+# sa_pair NS [KEY=VALUE]... [-- ALGO...]: one end's SA pair and the
+# policies that use it, installed with TOOL (kipsec or ip xfrm: both take
+# the same words). The one helper every suite sets SAs up with. Keys:
+#   tool=kipsec|"ip xfrm"   [kipsec]
+#   proto=esp|ah            [esp]
+#   mode=transport|tunnel   [transport]
+#   reqid=N                 [0] of both SAs and templates
+#   src=ADDR[/LEN] dst=...  the traffic: this end's side, the peer's
+#   osrc=ADDR odst=ADDR     the SA endpoints (tunnel) [src, dst]
+#   spi=OUT/IN              the SPIs of the outbound and the inbound SA
+#   dirs=out,in[,fwd]       the policies [out,in]; in and fwd take dst->src
+#   both="WORDS"            more words for both SAs (flag af-unspec)
+#   out="WORDS" in="WORDS"  more words for one SA (replay-window 64, or
+#                           its own keys when the directions differ)
+# ALGO... are the algorithm words both SAs share (aead NAME KEY ICV).
+sa_pair() {
+	local ns=$1 k
+	local -A o=([tool]=kipsec [proto]=esp [mode]=transport [reqid]=0
+		[dirs]=out,in [src]= [dst]= [osrc]= [odst]= [spi]= [both]=
+		[out]= [in]=)
+	shift
+	while (($#)) && [[ $1 != -- ]]; do
+		k=${1%%=*}
+		[[ $1 == *=* && -v o[$k] ]] || fail "sa_pair: unknown word '$1'"
+		o[$k]=${1#*=}
+		shift
+	done
+	(($#)) && shift
+	local os=${o[osrc]:-${o[src]%/*}} od=${o[odst]:-${o[dst]%/*}}
+	local so=${o[spi]%/*} si=${o[spi]#*/} tool=${o[tool]} d
+	local both ow iw tout=() tin=()
+	read -ra both <<<"${o[both]}"
+	read -ra ow <<<"${o[out]}"
+	read -ra iw <<<"${o[in]}"
+	local id=(proto "${o[proto]}")
+	local rest=(reqid "${o[reqid]}" mode "${o[mode]}")
+	nsx "$ns" $tool state add src "$os" dst "$od" "${id[@]}" spi "$so" \
+		"${rest[@]}" "$@" "${both[@]}" "${ow[@]}"
+	nsx "$ns" $tool state add src "$od" dst "$os" "${id[@]}" spi "$si" \
+		"${rest[@]}" "$@" "${both[@]}" "${iw[@]}"
+	if [[ ${o[mode]} == tunnel ]]; then
+		tout=(src "$os" dst "$od")
+		tin=(src "$od" dst "$os")
+	fi
+	for d in ${o[dirs]//,/ }; do
+		case $d in
+		out)
+			nsx "$ns" $tool policy add src "${o[src]}" dst "${o[dst]}" \
+				dir out tmpl "${tout[@]}" "${id[@]}" "${rest[@]}" ;;
+		in | fwd)
+			nsx "$ns" $tool policy add src "${o[dst]}" dst "${o[src]}" \
+				dir "$d" tmpl "${tin[@]}" "${id[@]}" "${rest[@]}" ;;
+		*) fail "sa_pair: unknown direction '$d'" ;;
+		esac
+	done
+}
+
+# sa_pairs NS_A NS_B [KEY=VALUE]... [-- ALGO...]: sa_pair on both ends of
+# one pair of SAs. The keys are NS_A's view; NS_B gets the mirror image
+# (src and dst, osrc and odst, the SPIs swapped). A key with "_b" after
+# its name (tool_b=, out_b=, in_b=) sets it for NS_B alone.
+sa_pairs() {
+	local a=$1 b=$2 w k
+	local -A v=()
+	local wa=() wb=()
+	shift 2
+	while (($#)) && [[ $1 != -- ]]; do
+		k=${1%%=*}
+		v[$k]=${1#*=}
+		shift
+	done
+	for k in "${!v[@]}"; do
+		[[ $k == *_b ]] || wa+=("$k=${v[$k]}")
+	done
+	for k in "${!v[@]}"; do
+		[[ $k == *_b || -v v[${k}_b] ]] && continue
+		case $k in
+		src) w="dst=${v[$k]}" ;;
+		dst) w="src=${v[$k]}" ;;
+		osrc) w="odst=${v[$k]}" ;;
+		odst) w="osrc=${v[$k]}" ;;
+		spi) w="spi=${v[$k]#*/}/${v[$k]%/*}" ;;
+		*) w="$k=${v[$k]}" ;;
+		esac
+		wb+=("$w")
+	done
+	for k in "${!v[@]}"; do
+		[[ $k == *_b ]] && wb+=("${k%_b}=${v[$k]}")
+	done
+	sa_pair "$a" "${wa[@]}" "$@"
+	sa_pair "$b" "${wb[@]}" "$@"
+}
+
 # gateway_tunnel NS TOOL LOCAL REMOTE LOCAL_NET REMOTE_NET SPI_OUT SPI_IN ALGO...
 # A tunnel-mode SA pair and out/fwd/in policies for LOCAL_NET <-> REMOTE_NET.
 gateway_tunnel() {
 	local ns=$1 tool=$2 l=$3 r=$4 ln=$5 rn=$6 so=$7 si=$8
 	shift 8
-	nsx "$ns" $tool state add src "$l" dst "$r" proto esp spi "$so" reqid 1 \
-		mode tunnel "$@"
-	nsx "$ns" $tool state add src "$r" dst "$l" proto esp spi "$si" reqid 1 \
-		mode tunnel "$@"
-	nsx "$ns" $tool policy add src "$ln" dst "$rn" dir out \
-		tmpl src "$l" dst "$r" proto esp reqid 1 mode tunnel
-	nsx "$ns" $tool policy add src "$rn" dst "$ln" dir fwd \
-		tmpl src "$r" dst "$l" proto esp reqid 1 mode tunnel
-	nsx "$ns" $tool policy add src "$rn" dst "$ln" dir in \
-		tmpl src "$r" dst "$l" proto esp reqid 1 mode tunnel
+	sa_pair "$ns" tool="$tool" mode=tunnel reqid=1 dirs=out,fwd,in \
+		src="$ln" dst="$rn" osrc="$l" odst="$r" spi="$so/$si" -- "$@"
 }

@@ -2,22 +2,10 @@
 # deletion with SAs, policies and traffic; the kernel log stays clean.
 
 kipsec_pair() {	# both ends kipsec, AES-GCM transport between kt-a and kt-b
-	local k
-	k=$(hexkey 20)
 	load_module
 	two_hosts
-	for ns in kt-a kt-b; do
-		local l=10.0.0.1 r=10.0.0.2 so=0x10 si=0x20
-		if [[ $ns == kt-b ]]; then
-			l=10.0.0.2 r=10.0.0.1 so=0x20 si=0x10
-		fi
-		nsx $ns kipsec state add src $l dst $r proto esp spi $so mode transport \
-			aead 'rfc4106(gcm(aes))' "$k" 128
-		nsx $ns kipsec state add src $r dst $l proto esp spi $si mode transport \
-			aead 'rfc4106(gcm(aes))' "$k" 128 replay-window 64
-		nsx $ns kipsec policy add src $l dst $r dir out tmpl proto esp mode transport
-		nsx $ns kipsec policy add src $r dst $l dir in tmpl proto esp mode transport
-	done
+	sa_pairs kt-a kt-b src=10.0.0.1 dst=10.0.0.2 spi=0x10/0x20 \
+		in="replay-window 64" -- aead 'rfc4106(gcm(aes))' "$(hexkey 20)" 128
 	nsx kt-a ping -c 2 -i 0.2 -W 2 10.0.0.2 >/dev/null || fail "kipsec to kipsec ping failed"
 }
 

@@ -43,19 +43,9 @@ t_level_use_sends_clear_without_sa() {
 }
 
 exempt_pair() {	# kipsec transport mode both ends, policies both ways
-	local k
-	k=$(hexkey 20)
 	two_hosts
-	for ns in kt-a kt-b; do
-		local l=10.0.0.1 r=10.0.0.2 so=0x10 si=0x20
-		if [[ $ns == kt-b ]]; then
-			l=10.0.0.2 r=10.0.0.1 so=0x20 si=0x10
-		fi
-		nsx $ns kipsec state add src $l dst $r proto esp spi $so aead 'rfc4106(gcm(aes))' "$k" 128
-		nsx $ns kipsec state add src $r dst $l proto esp spi $si aead 'rfc4106(gcm(aes))' "$k" 128
-		nsx $ns kipsec policy add src $l dst $r dir out tmpl proto esp mode transport
-		nsx $ns kipsec policy add src $r dst $l dir in tmpl proto esp mode transport
-	done
+	sa_pairs kt-a kt-b src=10.0.0.1 dst=10.0.0.2 spi=0x10/0x20 \
+		-- aead 'rfc4106(gcm(aes))' "$(hexkey 20)" 128
 }
 
 t_cleartext_where_esp_required_is_dropped() {
