@@ -17,6 +17,7 @@
 #include "alg.h"
 #include "datapath.h"
 #include "debug.h"
+#include "output.h"
 #include "sa.h"
 #include "xform.h"
 

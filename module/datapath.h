@@ -43,13 +43,4 @@ static inline void kipsec_cb_check(void)
 		     sizeof_field(struct sk_buff, cb));
 }
 
-/*
- * Output (output.c): puts the IP header in front of a protected packet
- * whose data starts at the ESP or AH header (the outer header in tunnel
- * mode, the original one moved back in transport mode), with its lengths
- * set; returns its length. Called by AH before hashing, otherwise once
- * ESP is done.
- */
-unsigned int kipsec_output_headers(struct sk_buff *skb);
-
 #endif /* _KIPSEC_DATAPATH_H */

@@ -15,7 +15,9 @@
  * in the namespace, so it is enabled with the hooks.
  */
 #include "hooks.h"
+#include "input.h"
 #include "netns.h"
+#include "output.h"
 
 #include <linux/inetdevice.h>
 #include <linux/netfilter_ipv4.h>

@@ -15,16 +15,4 @@ void kipsec_hooks_unregister(struct kipsec_net *kn);
 bool kipsec_dev_exempt_out(const struct net_device *dev, u16 family);
 bool kipsec_dev_exempt_in(const struct net_device *dev, u16 family);
 
-/* output.c: the outbound hook (POST_ROUTING). */
-unsigned int kipsec_output_hook(void *priv, struct sk_buff *skb,
-				const struct nf_hook_state *state);
-
-/* input.c: the inbound hooks (LOCAL_IN: ESP and policy; FORWARD: policy). */
-unsigned int kipsec_input_hook(void *priv, struct sk_buff *skb,
-			       const struct nf_hook_state *state);
-unsigned int kipsec_forward_hook(void *priv, struct sk_buff *skb,
-				 const struct nf_hook_state *state);
-int kipsec_input_module_init(void);
-void kipsec_input_module_exit(void);
-
 #endif /* _KIPSEC_HOOKS_H */

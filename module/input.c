@@ -15,6 +15,7 @@
 #include "debug.h"
 #include "frag.h"
 #include "hooks.h"
+#include "input.h"
 #include "netns.h"
 #include "policy.h"
 #include "sa.h"

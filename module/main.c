@@ -4,13 +4,14 @@
  */
 #include "debug.h"
 #include "frag.h"
-#include "hooks.h"
+#include "input.h"
 #include "netlink.h"
 #include "netns.h"
 #include "replay.h"
 #include "sa.h"
 #include "selector.h"
 #include "version.h"
+#include "xform.h"
 
 #include <linux/kipsec.h>
 #include <linux/module.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The generic netlink family "kipsec": attribute policies for every nesting
- * level, the command table and the handlers. uapi/linux/kipsec.h is the
- * specification of everything here.
+ * The generic netlink family "kipsec": the command table, the namespace's
+ * own commands (info, defaults, config, stats) and the mark nest they share
+ * with SAs. uapi/linux/kipsec.h is the specification of everything here.
  */
 #include "netlink.h"
 #include "netns.h"
@@ -14,103 +14,36 @@
 #include <linux/socket.h>
 #include <net/genetlink.h>
 
-/* Attribute policies, one per nesting level. */
+/*
+ * Attribute policies of the nests parsed here; the SA's and the policy's
+ * are beside their parsers (netlink_sa.c, netlink_policy.c, selector.c).
+ */
 
-const struct nla_policy kipsec_alg_policy[KIPSEC_ALG_A_MAX + 1] = {
-	[KIPSEC_ALG_A_NAME] = { .type = NLA_NUL_STRING,
-				.len = KIPSEC_ALG_NAME_MAX - 1 },
-	[KIPSEC_ALG_A_KEY] = { .type = NLA_BINARY, .len = KIPSEC_KEY_MAX },
-	[KIPSEC_ALG_A_ICV_BITS] = NLA_POLICY_RANGE(NLA_U32, 0, 512),
-	[KIPSEC_ALG_A_KEY_BITS] = { .type = NLA_REJECT,
-				    .reject_message = "key length is read only" },
-};
-
-#define KIPSEC_ADDR_POLICY NLA_POLICY_RANGE(NLA_BINARY, 4, 16)
-
-static const struct nla_policy kipsec_sel_policy[KIPSEC_SEL_A_MAX + 1] = {
-	[KIPSEC_SEL_A_FAMILY] = { .type = NLA_U16 },
-	[KIPSEC_SEL_A_SADDR] = KIPSEC_ADDR_POLICY,
-	[KIPSEC_SEL_A_DADDR] = KIPSEC_ADDR_POLICY,
-	[KIPSEC_SEL_A_SPREFIX] = NLA_POLICY_MAX(NLA_U8, 128),
-	[KIPSEC_SEL_A_DPREFIX] = NLA_POLICY_MAX(NLA_U8, 128),
-	[KIPSEC_SEL_A_PROTO] = { .type = NLA_U8 },
-	[KIPSEC_SEL_A_SPORT] = { .type = NLA_BE16 },
-	[KIPSEC_SEL_A_SPORT_MASK] = { .type = NLA_BE16 },
-	[KIPSEC_SEL_A_DPORT] = { .type = NLA_BE16 },
-	[KIPSEC_SEL_A_DPORT_MASK] = { .type = NLA_BE16 },
-	[KIPSEC_SEL_A_IFINDEX] = NLA_POLICY_MIN(NLA_S32, 0),
-};
-
-const struct nla_policy kipsec_lifetime_policy[KIPSEC_LT_A_MAX + 1] = {
-	[KIPSEC_LT_A_SOFT_BYTES] = { .type = NLA_U64 },
-	[KIPSEC_LT_A_HARD_BYTES] = { .type = NLA_U64 },
-	[KIPSEC_LT_A_SOFT_PACKETS] = { .type = NLA_U64 },
-	[KIPSEC_LT_A_HARD_PACKETS] = { .type = NLA_U64 },
-	[KIPSEC_LT_A_SOFT_ADD_SECS] = { .type = NLA_U64 },
-	[KIPSEC_LT_A_HARD_ADD_SECS] = { .type = NLA_U64 },
-	[KIPSEC_LT_A_SOFT_USE_SECS] = { .type = NLA_U64 },
-	[KIPSEC_LT_A_HARD_USE_SECS] = { .type = NLA_U64 },
-};
-
-const struct nla_policy kipsec_mark_policy[KIPSEC_MARK_A_MAX + 1] = {
+const struct nla_policy kipsec_nl_mark_policy[KIPSEC_MARK_A_MAX + 1] = {
 	[KIPSEC_MARK_A_VALUE] = { .type = NLA_U32 },
 	[KIPSEC_MARK_A_MASK] = { .type = NLA_U32 },
 };
 
-const struct nla_policy kipsec_sa_policy[KIPSEC_SA_A_MAX + 1] = {
-	[KIPSEC_SA_A_FAMILY] = { .type = NLA_U16 },
-	[KIPSEC_SA_A_DADDR] = KIPSEC_ADDR_POLICY,
-	[KIPSEC_SA_A_SADDR] = KIPSEC_ADDR_POLICY,
-	[KIPSEC_SA_A_SPI] = { .type = NLA_BE32 },
-	[KIPSEC_SA_A_PROTO] = NLA_POLICY_RANGE(NLA_U8, KIPSEC_PROTO_ESP,
-					       KIPSEC_PROTO_AH),
-	[KIPSEC_SA_A_MODE] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_MODE_MAX - 1),
-	[KIPSEC_SA_A_REQID] = { .type = NLA_U32 },
-	[KIPSEC_SA_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, KIPSEC_SA_F_ALL),
-	[KIPSEC_SA_A_ALG_AEAD] = NLA_POLICY_NESTED(kipsec_alg_policy),
-	[KIPSEC_SA_A_ALG_CRYPT] = NLA_POLICY_NESTED(kipsec_alg_policy),
-	[KIPSEC_SA_A_ALG_AUTH] = NLA_POLICY_NESTED(kipsec_alg_policy),
-	[KIPSEC_SA_A_REPLAY_WINDOW] = NLA_POLICY_MAX(NLA_U32,
-						     KIPSEC_REPLAY_WINDOW_MAX),
-	[KIPSEC_SA_A_SEQ] = { .type = NLA_U64 },
-	[KIPSEC_SA_A_OSEQ] = { .type = NLA_U64 },
-	[KIPSEC_SA_A_SEL] = NLA_POLICY_NESTED(kipsec_sel_policy),
-	[KIPSEC_SA_A_LIFETIME] = NLA_POLICY_NESTED(kipsec_lifetime_policy),
-	[KIPSEC_SA_A_CUR] = { .type = NLA_REJECT,
-			      .reject_message = "SA use counters are read only" },
-	[KIPSEC_SA_A_STATS] = { .type = NLA_REJECT,
-				.reject_message = "SA statistics are read only" },
-	[KIPSEC_SA_A_SET_MARK] = NLA_POLICY_NESTED(kipsec_mark_policy),
-	[KIPSEC_SA_A_SPI_MIN] = { .type = NLA_U32 },
-	[KIPSEC_SA_A_SPI_MAX] = { .type = NLA_U32 },
-	[KIPSEC_SA_A_NEW_DADDR] = KIPSEC_ADDR_POLICY,
-	[KIPSEC_SA_A_NEW_SADDR] = KIPSEC_ADDR_POLICY,
-	[KIPSEC_SA_A_REPLAY_BITMAP] = { .type = NLA_REJECT,
-					.reject_message = "replay bitmap is read only" },
-};
+int kipsec_nl_parse_mark(u32 *value, u32 *mask, const struct nlattr *nla,
+			 struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[KIPSEC_MARK_A_MAX + 1];
+	int ret;
 
-const struct nla_policy kipsec_tmpl_policy[KIPSEC_TMPL_A_MAX + 1] = {
-	[KIPSEC_TMPL_A_FAMILY] = { .type = NLA_U16 },
-	[KIPSEC_TMPL_A_DADDR] = KIPSEC_ADDR_POLICY,
-	[KIPSEC_TMPL_A_SADDR] = KIPSEC_ADDR_POLICY,
-	[KIPSEC_TMPL_A_PROTO] = NLA_POLICY_RANGE(NLA_U8, KIPSEC_PROTO_ESP,
-						 KIPSEC_PROTO_AH),
-	[KIPSEC_TMPL_A_MODE] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_MODE_MAX - 1),
-	[KIPSEC_TMPL_A_REQID] = { .type = NLA_U32 },
-	[KIPSEC_TMPL_A_SPI] = { .type = NLA_BE32 },
-	[KIPSEC_TMPL_A_LEVEL] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_LEVEL_MAX - 1),
-};
-
-const struct nla_policy kipsec_policy_policy[KIPSEC_POL_A_MAX + 1] = {
-	[KIPSEC_POL_A_DIR] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_DIR_MAX - 1),
-	[KIPSEC_POL_A_SEL] = NLA_POLICY_NESTED(kipsec_sel_policy),
-	[KIPSEC_POL_A_PRIORITY] = { .type = NLA_U32 },
-	[KIPSEC_POL_A_ACTION] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_ACTION_MAX - 1),
-	[KIPSEC_POL_A_INDEX] = { .type = NLA_U32 },
-	[KIPSEC_POL_A_TMPLS] = NLA_POLICY_NESTED_ARRAY(kipsec_tmpl_policy),
-	[KIPSEC_POL_A_CUR] = { .type = NLA_REJECT,
-			       .reject_message = "policy use counters are read only" },
-};
+	*value = 0;
+	*mask = 0;
+	if (!nla)
+		return 0;
+	ret = nla_parse_nested(tb, KIPSEC_MARK_A_MAX, nla, kipsec_nl_mark_policy,
+			       extack);
+	if (ret)
+		return ret;
+	if (tb[KIPSEC_MARK_A_VALUE])
+		*value = nla_get_u32(tb[KIPSEC_MARK_A_VALUE]);
+	*mask = tb[KIPSEC_MARK_A_MASK] ? nla_get_u32(tb[KIPSEC_MARK_A_MASK]) :
+					 U32_MAX;
+	return 0;
+}
 
 static const struct nla_policy kipsec_default_policy[KIPSEC_DEFAULT_A_MAX + 1] = {
 	[KIPSEC_DEFAULT_A_IN] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_ACTION_MAX - 1),
@@ -120,21 +53,13 @@ static const struct nla_policy kipsec_default_policy[KIPSEC_DEFAULT_A_MAX + 1] =
 
 static const struct nla_policy kipsec_config_policy[KIPSEC_CONFIG_A_MAX + 1] = {
 	[KIPSEC_CONFIG_A_ACQUIRE_EXPIRES] = NLA_POLICY_MIN(NLA_U32, 1),
-	[KIPSEC_CONFIG_A_DECAP_MARK] = NLA_POLICY_NESTED(kipsec_mark_policy),
+	[KIPSEC_CONFIG_A_DECAP_MARK] = NLA_POLICY_NESTED(kipsec_nl_mark_policy),
 };
 
 /*
  * Top level, per command: a request may carry only the nest its command
  * takes. Commands with no policy take no attributes at all.
  */
-static const struct nla_policy kipsec_sa_req_policy[KIPSEC_A_MAX + 1] = {
-	[KIPSEC_A_SA] = NLA_POLICY_NESTED(kipsec_sa_policy),
-};
-
-static const struct nla_policy kipsec_policy_req_policy[KIPSEC_A_MAX + 1] = {
-	[KIPSEC_A_POLICY] = NLA_POLICY_NESTED(kipsec_policy_policy),
-};
-
 static const struct nla_policy kipsec_default_req_policy[KIPSEC_A_MAX + 1] = {
 	[KIPSEC_A_DEFAULT] = NLA_POLICY_NESTED(kipsec_default_policy),
 };
@@ -295,7 +220,7 @@ static int kipsec_set_config(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kipsec_net *kn = kipsec_net(genl_info_net(info));
 	struct nlattr *tb[KIPSEC_CONFIG_A_MAX + 1];
-	struct nlattr *mb[KIPSEC_MARK_A_MAX + 1];
+	u32 value, mask;
 	int ret;
 
 	if (!info->attrs[KIPSEC_A_CONFIG]) {
@@ -305,10 +230,10 @@ static int kipsec_set_config(struct sk_buff *skb, struct genl_info *info)
 	ret = nla_parse_nested(tb, KIPSEC_CONFIG_A_MAX,
 			       info->attrs[KIPSEC_A_CONFIG],
 			       kipsec_config_policy, info->extack);
-	if (!ret && tb[KIPSEC_CONFIG_A_DECAP_MARK])
-		ret = nla_parse_nested(mb, KIPSEC_MARK_A_MAX,
-				       tb[KIPSEC_CONFIG_A_DECAP_MARK],
-				       kipsec_mark_policy, info->extack);
+	if (!ret)
+		ret = kipsec_nl_parse_mark(&value, &mask,
+					   tb[KIPSEC_CONFIG_A_DECAP_MARK],
+					   info->extack);
 	if (ret)
 		return ret;
 	mutex_lock(&kn->lock);
@@ -316,10 +241,8 @@ static int kipsec_set_config(struct sk_buff *skb, struct genl_info *info)
 		kn->acquire_expires =
 			nla_get_u32(tb[KIPSEC_CONFIG_A_ACQUIRE_EXPIRES]);
 	if (tb[KIPSEC_CONFIG_A_DECAP_MARK]) {
-		WRITE_ONCE(kn->decap_mark_value, mb[KIPSEC_MARK_A_VALUE] ?
-			   nla_get_u32(mb[KIPSEC_MARK_A_VALUE]) : 0);
-		WRITE_ONCE(kn->decap_mark_mask, mb[KIPSEC_MARK_A_MASK] ?
-			   nla_get_u32(mb[KIPSEC_MARK_A_MASK]) : U32_MAX);
+		WRITE_ONCE(kn->decap_mark_value, value);
+		WRITE_ONCE(kn->decap_mark_mask, mask);
 	}
 	mutex_unlock(&kn->lock);
 	return 0;

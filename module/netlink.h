@@ -9,18 +9,21 @@ int kipsec_genl_init(void);
 void kipsec_genl_exit(void);
 
 extern struct genl_family kipsec_genl_family;
-extern const struct nla_policy kipsec_sa_policy[KIPSEC_SA_A_MAX + 1];
-extern const struct nla_policy kipsec_alg_policy[KIPSEC_ALG_A_MAX + 1];
-extern const struct nla_policy kipsec_lifetime_policy[KIPSEC_LT_A_MAX + 1];
-extern const struct nla_policy kipsec_mark_policy[KIPSEC_MARK_A_MAX + 1];
-extern const struct nla_policy kipsec_policy_policy[KIPSEC_POL_A_MAX + 1];
-extern const struct nla_policy kipsec_tmpl_policy[KIPSEC_TMPL_A_MAX + 1];
+
+/*
+ * A mark nest (an SA's output mark, the decapsulation mark): value
+ * (default 0) and mask (default all ones); both 0 if @nla is NULL.
+ */
+extern const struct nla_policy kipsec_nl_mark_policy[KIPSEC_MARK_A_MAX + 1];
+int kipsec_nl_parse_mark(u32 *value, u32 *mask, const struct nlattr *nla,
+			 struct netlink_ext_ack *extack);
 
 /* Whether the requester may see key material (CAP_NET_ADMIN in netns). */
 bool kipsec_nl_admin(const struct sk_buff *request);
 
 /* netlink_sa.c */
 struct kipsec_sa;
+extern const struct nla_policy kipsec_sa_req_policy[KIPSEC_A_MAX + 1];
 /* An SA as GET shows it, in a KIPSEC_A_SA nest; keys only if @keys. */
 int kipsec_nl_put_sa(struct sk_buff *skb, struct kipsec_sa *sa, bool keys);
 int kipsec_nl_new_sa(struct sk_buff *skb, struct genl_info *info);
@@ -32,6 +35,7 @@ int kipsec_nl_alloc_spi(struct sk_buff *skb, struct genl_info *info);
 
 /* netlink_policy.c */
 struct kipsec_policy;
+extern const struct nla_policy kipsec_policy_req_policy[KIPSEC_A_MAX + 1];
 struct kipsec_tmpl;
 /* A policy (KIPSEC_A_POLICY) or a template (KIPSEC_A_TMPL) as GET shows. */
 int kipsec_nl_put_policy(struct sk_buff *skb, const struct kipsec_policy *pol);

@@ -11,6 +11,36 @@
 #include <linux/slab.h>
 #include <net/genetlink.h>
 
+/* Attribute policies of the policy's nests. */
+
+static const struct nla_policy kipsec_tmpl_policy[KIPSEC_TMPL_A_MAX + 1] = {
+	[KIPSEC_TMPL_A_FAMILY] = { .type = NLA_U16 },
+	[KIPSEC_TMPL_A_DADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_TMPL_A_SADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_TMPL_A_PROTO] = NLA_POLICY_RANGE(NLA_U8, KIPSEC_PROTO_ESP,
+						 KIPSEC_PROTO_AH),
+	[KIPSEC_TMPL_A_MODE] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_MODE_MAX - 1),
+	[KIPSEC_TMPL_A_REQID] = { .type = NLA_U32 },
+	[KIPSEC_TMPL_A_SPI] = { .type = NLA_BE32 },
+	[KIPSEC_TMPL_A_LEVEL] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_LEVEL_MAX - 1),
+};
+
+static const struct nla_policy kipsec_policy_policy[KIPSEC_POL_A_MAX + 1] = {
+	[KIPSEC_POL_A_DIR] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_DIR_MAX - 1),
+	[KIPSEC_POL_A_SEL] = NLA_POLICY_NESTED(kipsec_sel_policy),
+	[KIPSEC_POL_A_PRIORITY] = { .type = NLA_U32 },
+	[KIPSEC_POL_A_ACTION] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_ACTION_MAX - 1),
+	[KIPSEC_POL_A_INDEX] = { .type = NLA_U32 },
+	[KIPSEC_POL_A_TMPLS] = NLA_POLICY_NESTED_ARRAY(kipsec_tmpl_policy),
+	[KIPSEC_POL_A_CUR] = { .type = NLA_REJECT,
+			       .reject_message = "policy use counters are read only" },
+};
+
+/* The policy commands' top level: the policy nest only. */
+const struct nla_policy kipsec_policy_req_policy[KIPSEC_A_MAX + 1] = {
+	[KIPSEC_A_POLICY] = NLA_POLICY_NESTED(kipsec_policy_policy),
+};
+
 static int pol_parse_nest(struct nlattr **tb, const struct genl_info *info)
 {
 	if (!info->attrs[KIPSEC_A_POLICY]) {

@@ -8,12 +8,70 @@
 #include "netlink.h"
 #include "netns.h"
 #include "sa.h"
-#include "secpath.h"
 #include "xform.h"
 
 #include <crypto/algapi.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
+
+/* Attribute policies of the SA's nests. */
+
+static const struct nla_policy kipsec_alg_policy[KIPSEC_ALG_A_MAX + 1] = {
+	[KIPSEC_ALG_A_NAME] = { .type = NLA_NUL_STRING,
+				.len = KIPSEC_ALG_NAME_MAX - 1 },
+	[KIPSEC_ALG_A_KEY] = { .type = NLA_BINARY, .len = KIPSEC_KEY_MAX },
+	[KIPSEC_ALG_A_ICV_BITS] = NLA_POLICY_RANGE(NLA_U32, 0, 512),
+	[KIPSEC_ALG_A_KEY_BITS] = { .type = NLA_REJECT,
+				    .reject_message = "key length is read only" },
+};
+
+static const struct nla_policy kipsec_lifetime_policy[KIPSEC_LT_A_MAX + 1] = {
+	[KIPSEC_LT_A_SOFT_BYTES] = { .type = NLA_U64 },
+	[KIPSEC_LT_A_HARD_BYTES] = { .type = NLA_U64 },
+	[KIPSEC_LT_A_SOFT_PACKETS] = { .type = NLA_U64 },
+	[KIPSEC_LT_A_HARD_PACKETS] = { .type = NLA_U64 },
+	[KIPSEC_LT_A_SOFT_ADD_SECS] = { .type = NLA_U64 },
+	[KIPSEC_LT_A_HARD_ADD_SECS] = { .type = NLA_U64 },
+	[KIPSEC_LT_A_SOFT_USE_SECS] = { .type = NLA_U64 },
+	[KIPSEC_LT_A_HARD_USE_SECS] = { .type = NLA_U64 },
+};
+
+static const struct nla_policy kipsec_sa_policy[KIPSEC_SA_A_MAX + 1] = {
+	[KIPSEC_SA_A_FAMILY] = { .type = NLA_U16 },
+	[KIPSEC_SA_A_DADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_SA_A_SADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_SA_A_SPI] = { .type = NLA_BE32 },
+	[KIPSEC_SA_A_PROTO] = NLA_POLICY_RANGE(NLA_U8, KIPSEC_PROTO_ESP,
+					       KIPSEC_PROTO_AH),
+	[KIPSEC_SA_A_MODE] = NLA_POLICY_MAX(NLA_U8, __KIPSEC_MODE_MAX - 1),
+	[KIPSEC_SA_A_REQID] = { .type = NLA_U32 },
+	[KIPSEC_SA_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, KIPSEC_SA_F_ALL),
+	[KIPSEC_SA_A_ALG_AEAD] = NLA_POLICY_NESTED(kipsec_alg_policy),
+	[KIPSEC_SA_A_ALG_CRYPT] = NLA_POLICY_NESTED(kipsec_alg_policy),
+	[KIPSEC_SA_A_ALG_AUTH] = NLA_POLICY_NESTED(kipsec_alg_policy),
+	[KIPSEC_SA_A_REPLAY_WINDOW] = NLA_POLICY_MAX(NLA_U32,
+						     KIPSEC_REPLAY_WINDOW_MAX),
+	[KIPSEC_SA_A_SEQ] = { .type = NLA_U64 },
+	[KIPSEC_SA_A_OSEQ] = { .type = NLA_U64 },
+	[KIPSEC_SA_A_SEL] = NLA_POLICY_NESTED(kipsec_sel_policy),
+	[KIPSEC_SA_A_LIFETIME] = NLA_POLICY_NESTED(kipsec_lifetime_policy),
+	[KIPSEC_SA_A_CUR] = { .type = NLA_REJECT,
+			      .reject_message = "SA use counters are read only" },
+	[KIPSEC_SA_A_STATS] = { .type = NLA_REJECT,
+				.reject_message = "SA statistics are read only" },
+	[KIPSEC_SA_A_SET_MARK] = NLA_POLICY_NESTED(kipsec_nl_mark_policy),
+	[KIPSEC_SA_A_SPI_MIN] = { .type = NLA_U32 },
+	[KIPSEC_SA_A_SPI_MAX] = { .type = NLA_U32 },
+	[KIPSEC_SA_A_NEW_DADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_SA_A_NEW_SADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_SA_A_REPLAY_BITMAP] = { .type = NLA_REJECT,
+					.reject_message = "replay bitmap is read only" },
+};
+
+/* The SA commands' top level: the SA nest only. */
+const struct nla_policy kipsec_sa_req_policy[KIPSEC_A_MAX + 1] = {
+	[KIPSEC_A_SA] = NLA_POLICY_NESTED(kipsec_sa_policy),
+};
 
 /* The identity attributes every SA request carries. */
 static int sa_parse_id(struct nlattr **tb, struct kipsec_sa_key *key,
@@ -117,27 +175,6 @@ static int sa_parse_lifetime(struct kipsec_lifetime *lft,
 	return 0;
 }
 
-static int parse_mark(u32 *value, u32 *mask, const struct nlattr *nla,
-		      struct netlink_ext_ack *extack)
-{
-	struct nlattr *tb[KIPSEC_MARK_A_MAX + 1];
-	int ret;
-
-	*value = 0;
-	*mask = 0;
-	if (!nla)
-		return 0;
-	ret = nla_parse_nested(tb, KIPSEC_MARK_A_MAX, nla, kipsec_mark_policy,
-			       extack);
-	if (ret)
-		return ret;
-	if (tb[KIPSEC_MARK_A_VALUE])
-		*value = nla_get_u32(tb[KIPSEC_MARK_A_VALUE]);
-	*mask = tb[KIPSEC_MARK_A_MASK] ? nla_get_u32(tb[KIPSEC_MARK_A_MASK]) :
-					 U32_MAX;
-	return 0;
-}
-
 /* Builds a complete, unpublished SA from a NEW_SA or UPD_SA request. */
 static struct kipsec_sa *sa_from_request(struct nlattr **tb,
 					 struct netlink_ext_ack *extack)
@@ -189,8 +226,8 @@ static struct kipsec_sa *sa_from_request(struct nlattr **tb,
 	}
 	ret = kipsec_sel_from_nla(&sa->sel, tb[KIPSEC_SA_A_SEL], extack) ?:
 	      sa_parse_lifetime(&sa->lft, tb[KIPSEC_SA_A_LIFETIME], extack) ?:
-	      parse_mark(&sa->smark_value, &sa->smark_mask,
-			 tb[KIPSEC_SA_A_SET_MARK], extack) ?:
+	      kipsec_nl_parse_mark(&sa->smark_value, &sa->smark_mask,
+				   tb[KIPSEC_SA_A_SET_MARK], extack) ?:
 	      sa_parse_alg(&sa->alg_aead, tb[KIPSEC_SA_A_ALG_AEAD], extack) ?:
 	      sa_parse_alg(&sa->alg_crypt, tb[KIPSEC_SA_A_ALG_CRYPT], extack) ?:
 	      sa_parse_alg(&sa->alg_auth, tb[KIPSEC_SA_A_ALG_AUTH], extack);
@@ -243,18 +280,8 @@ static int sa_same_alg(const struct kipsec_alg *alg, const struct nlattr *nla,
 	return ret;
 }
 
-/* UPD_SA of a complete SA: what may change does, in place. */
-struct sa_change {
-	struct kipsec_lifetime lft;
-	struct kipsec_replay replay;
-	union kipsec_addr daddr, saddr;
-	u32 mark_value, mark_mask;
-	u64 oseq;
-	bool lifetime, window, mark, move;
-};
-
 static int sa_change_parse(struct kipsec_net *kn, struct kipsec_sa *sa,
-			   struct nlattr **tb, struct sa_change *c,
+			   struct nlattr **tb, struct kipsec_sa_change *c,
 			   struct netlink_ext_ack *extack)
 {
 	u16 family = sa->key.family;
@@ -295,8 +322,8 @@ static int sa_change_parse(struct kipsec_net *kn, struct kipsec_sa *sa,
 		c->lifetime = true;
 	}
 	if (tb[KIPSEC_SA_A_SET_MARK]) {
-		ret = parse_mark(&c->mark_value, &c->mark_mask,
-				 tb[KIPSEC_SA_A_SET_MARK], extack);
+		ret = kipsec_nl_parse_mark(&c->mark_value, &c->mark_mask,
+					   tb[KIPSEC_SA_A_SET_MARK], extack);
 		if (ret)
 			return ret;
 		c->mark = true;
@@ -329,6 +356,10 @@ static int sa_change_parse(struct kipsec_net *kn, struct kipsec_sa *sa,
 		}
 		c->move = true;
 	}
+	if (tb[KIPSEC_SA_A_REQID]) {
+		c->reqid = nla_get_u32(tb[KIPSEC_SA_A_REQID]);
+		c->has_reqid = true;
+	}
 	/* Last: the only step that allocates. */
 	if (tb[KIPSEC_SA_A_REPLAY_WINDOW]) {
 		u32 w = nla_get_u32(tb[KIPSEC_SA_A_REPLAY_WINDOW]);
@@ -346,124 +377,18 @@ static int sa_change_parse(struct kipsec_net *kn, struct kipsec_sa *sa,
 	return 0;
 }
 
-/*
- * Sets the outer addresses and the secpath state that names them;
- * returns the state they replace, which no reader holds any more.
- */
-static struct xfrm_state *sa_set_outer(struct kipsec_sa *sa,
-				       const union kipsec_addr *daddr,
-				       const union kipsec_addr *saddr,
-				       struct xfrm_state *xs)
-{
-	spin_lock_bh(&sa->lock);
-	write_seqcount_begin(&sa->addr_seq);
-	sa->key.daddr = *daddr;
-	sa->dst_key.daddr = *daddr;
-	sa->saddr = *saddr;
-	write_seqcount_end(&sa->addr_seq);
-	spin_unlock_bh(&sa->lock);
-	xs = kipsec_secpath_swap(sa, xs);
-	/*
-	 * Senders read the addresses, route and fill the route cache in
-	 * one RCU section (the output hook): once those that may have read
-	 * the old addresses are done, the cache is emptied, so none can
-	 * leave a route to the old peer in it. The same grace period lets
-	 * a move re-insert the SA (kipsec_sa_rehash_end()) only once no
-	 * reader still stands on its node of the old destination's list:
-	 * one that did would follow it into the new one and miss the rest
-	 * of the old; and no receiver still takes the old state.
-	 */
-	synchronize_rcu();
-	dst_cache_reset(&sa->dst_cache);
-	return xs;
-}
-
-/* MOBIKE: the SA moves to new outer addresses, rehashed if need be. */
-static int sa_move(struct kipsec_sa *sa, const union kipsec_addr *daddr,
-		   const union kipsec_addr *saddr)
-{
-	union kipsec_addr old_daddr = sa->key.daddr, old_saddr = sa->saddr;
-	struct xfrm_state *xs;
-	int ret = 0;
-
-	kipsec_inflight_log(sa->kn, "sa move");
-	xs = kipsec_secpath_new_state(sa, daddr, saddr);
-	if (!xs)
-		return -ENOMEM;
-	if (kipsec_addr_equal(sa->key.family, daddr, &sa->key.daddr)) {
-		xs = sa_set_outer(sa, daddr, saddr, xs);
-		goto out;
-	}
-	kipsec_sa_rehash_begin(sa);
-	xs = sa_set_outer(sa, daddr, saddr, xs);
-	ret = kipsec_sa_rehash_end(sa);
-	if (ret) {
-		xs = sa_set_outer(sa, &old_daddr, &old_saddr, xs);
-		WARN_ON_ONCE(kipsec_sa_rehash_end(sa));
-	}
-out:
-	kipsec_secpath_put_state(xs);
-	return ret;
-}
-
+/* UPD_SA of a complete SA: what may change does, in place. */
 static int sa_update(struct kipsec_net *kn, struct kipsec_sa *sa,
 		     struct nlattr **tb, struct netlink_ext_ack *extack)
 {
-	struct sa_change c = { };
-	struct kipsec_replay old;
+	struct kipsec_sa_change c = { };
 	int ret;
 
 	lockdep_assert_held(&kn->lock);
 	ret = sa_change_parse(kn, sa, tb, &c, extack);
 	if (ret)
 		return ret;
-	if (c.move) {
-		ret = sa_move(sa, &c.daddr, &c.saddr);
-		if (ret) {
-			kipsec_replay_free(&c.replay);
-			return ret;
-		}
-	}
-	if (c.window) {
-		spin_lock_bh(&sa->lock);
-		kipsec_replay_take(&c.replay, &sa->replay);
-		old = sa->replay;
-		sa->replay = c.replay;
-		spin_unlock_bh(&sa->lock);
-		kipsec_replay_free(&old);
-	}
-	if (c.oseq) {
-		s64 cur = atomic64_read(&sa->oseq);
-
-		while ((u64)cur < c.oseq &&
-		       !atomic64_try_cmpxchg(&sa->oseq, &cur, c.oseq))
-			;
-	}
-	if (tb[KIPSEC_SA_A_REQID] &&
-	    nla_get_u32(tb[KIPSEC_SA_A_REQID]) != sa->reqid) {
-		WRITE_ONCE(sa->reqid, nla_get_u32(tb[KIPSEC_SA_A_REQID]));
-		kipsec_secpath_refresh(sa);
-	}
-	if (c.mark) {
-		WRITE_ONCE(sa->smark_value, c.mark_value);
-		WRITE_ONCE(sa->smark_mask, c.mark_mask);
-	}
-	if (c.lifetime) {
-		WRITE_ONCE(sa->lft.soft_bytes, c.lft.soft_bytes);
-		WRITE_ONCE(sa->lft.hard_bytes, c.lft.hard_bytes);
-		WRITE_ONCE(sa->lft.soft_packets, c.lft.soft_packets);
-		WRITE_ONCE(sa->lft.hard_packets, c.lft.hard_packets);
-		WRITE_ONCE(sa->lft.soft_add_secs, c.lft.soft_add_secs);
-		WRITE_ONCE(sa->lft.hard_add_secs, c.lft.hard_add_secs);
-		WRITE_ONCE(sa->lft.soft_use_secs, c.lft.soft_use_secs);
-		WRITE_ONCE(sa->lft.hard_use_secs, c.lft.hard_use_secs);
-	}
-	kipsec_net_changed(kn);
-	kipsec_event_sa(sa, KIPSEC_CMD_UPD_SA);
-	/* New limits may be reached already: the events follow the update. */
-	if (c.lifetime)
-		kipsec_sa_lifetime_check(sa);
-	return 0;
+	return kipsec_sa_change(kn, sa, &c);
 }
 
 int kipsec_nl_new_sa(struct sk_buff *skb, struct genl_info *info)

@@ -13,6 +13,7 @@
 #include "acquire.h"
 #include "hooks.h"
 #include "netns.h"
+#include "output.h"
 #include "policy.h"
 #include "sa.h"
 #include "xform.h"

@@ -8,6 +8,7 @@
  */
 #include "sa.h"
 #include "acquire.h"
+#include "debug.h"
 #include "event.h"
 #include "netns.h"
 #include "policy.h"
@@ -261,7 +262,11 @@ err_spi:
 	return ret;
 }
 
-void kipsec_sa_rehash_begin(struct kipsec_sa *sa)
+/*
+ * An SA's destination changes (MOBIKE): out of the tables, then, with the
+ * new addresses set, back in; -errno (and still out) if that fails.
+ */
+static void sa_rehash_begin(struct kipsec_sa *sa)
 {
 	struct kipsec_net *kn = sa->kn;
 
@@ -270,7 +275,7 @@ void kipsec_sa_rehash_begin(struct kipsec_sa *sa)
 	rhltable_remove(&kn->sa_by_dst, &sa->dst_node, sa_dst_params);
 }
 
-int kipsec_sa_rehash_end(struct kipsec_sa *sa)
+static int sa_rehash_end(struct kipsec_sa *sa)
 {
 	struct kipsec_net *kn = sa->kn;
 	int ret;
@@ -422,4 +427,119 @@ struct kipsec_sa *kipsec_sa_for_tmpl(struct kipsec_net *kn,
 			best = sa;
 	}
 	return best;
+}
+
+/*
+ * Sets the outer addresses and the secpath state that names them;
+ * returns the state they replace, which no reader holds any more.
+ */
+static struct xfrm_state *sa_set_outer(struct kipsec_sa *sa,
+				       const union kipsec_addr *daddr,
+				       const union kipsec_addr *saddr,
+				       struct xfrm_state *xs)
+{
+	spin_lock_bh(&sa->lock);
+	write_seqcount_begin(&sa->addr_seq);
+	sa->key.daddr = *daddr;
+	sa->dst_key.daddr = *daddr;
+	sa->saddr = *saddr;
+	write_seqcount_end(&sa->addr_seq);
+	spin_unlock_bh(&sa->lock);
+	xs = kipsec_secpath_swap(sa, xs);
+	/*
+	 * Senders read the addresses, route and fill the route cache in
+	 * one RCU section (the output hook): once those that may have read
+	 * the old addresses are done, the cache is emptied, so none can
+	 * leave a route to the old peer in it. The same grace period lets
+	 * a move re-insert the SA (sa_rehash_end()) only once no
+	 * reader still stands on its node of the old destination's list:
+	 * one that did would follow it into the new one and miss the rest
+	 * of the old; and no receiver still takes the old state.
+	 */
+	synchronize_rcu();
+	dst_cache_reset(&sa->dst_cache);
+	return xs;
+}
+
+/* MOBIKE: the SA moves to new outer addresses, rehashed if need be. */
+static int sa_move(struct kipsec_sa *sa, const union kipsec_addr *daddr,
+		   const union kipsec_addr *saddr)
+{
+	union kipsec_addr old_daddr = sa->key.daddr, old_saddr = sa->saddr;
+	struct xfrm_state *xs;
+	int ret = 0;
+
+	kipsec_inflight_log(sa->kn, "sa move");
+	xs = kipsec_secpath_new_state(sa, daddr, saddr);
+	if (!xs)
+		return -ENOMEM;
+	if (kipsec_addr_equal(sa->key.family, daddr, &sa->key.daddr)) {
+		xs = sa_set_outer(sa, daddr, saddr, xs);
+		goto out;
+	}
+	sa_rehash_begin(sa);
+	xs = sa_set_outer(sa, daddr, saddr, xs);
+	ret = sa_rehash_end(sa);
+	if (ret) {
+		xs = sa_set_outer(sa, &old_daddr, &old_saddr, xs);
+		WARN_ON_ONCE(sa_rehash_end(sa));
+	}
+out:
+	kipsec_secpath_put_state(xs);
+	return ret;
+}
+
+int kipsec_sa_change(struct kipsec_net *kn, struct kipsec_sa *sa,
+		     struct kipsec_sa_change *c)
+{
+	struct kipsec_replay old;
+	int ret;
+
+	lockdep_assert_held(&kn->lock);
+	if (c->move) {
+		ret = sa_move(sa, &c->daddr, &c->saddr);
+		if (ret) {
+			kipsec_replay_free(&c->replay);
+			return ret;
+		}
+	}
+	if (c->window) {
+		spin_lock_bh(&sa->lock);
+		kipsec_replay_take(&c->replay, &sa->replay);
+		old = sa->replay;
+		sa->replay = c->replay;
+		spin_unlock_bh(&sa->lock);
+		kipsec_replay_free(&old);
+	}
+	if (c->oseq) {
+		s64 cur = atomic64_read(&sa->oseq);
+
+		while ((u64)cur < c->oseq &&
+		       !atomic64_try_cmpxchg(&sa->oseq, &cur, c->oseq))
+			;
+	}
+	if (c->has_reqid && c->reqid != sa->reqid) {
+		WRITE_ONCE(sa->reqid, c->reqid);
+		kipsec_secpath_refresh(sa);
+	}
+	if (c->mark) {
+		WRITE_ONCE(sa->smark_value, c->mark_value);
+		WRITE_ONCE(sa->smark_mask, c->mark_mask);
+	}
+	if (c->lifetime) {
+		WRITE_ONCE(sa->lft.soft_bytes, c->lft.soft_bytes);
+		WRITE_ONCE(sa->lft.hard_bytes, c->lft.hard_bytes);
+		WRITE_ONCE(sa->lft.soft_packets, c->lft.soft_packets);
+		WRITE_ONCE(sa->lft.hard_packets, c->lft.hard_packets);
+		WRITE_ONCE(sa->lft.soft_add_secs, c->lft.soft_add_secs);
+		WRITE_ONCE(sa->lft.hard_add_secs, c->lft.hard_add_secs);
+		WRITE_ONCE(sa->lft.soft_use_secs, c->lft.soft_use_secs);
+		WRITE_ONCE(sa->lft.hard_use_secs, c->lft.hard_use_secs);
+	}
+	kipsec_net_changed(kn);
+	kipsec_event_sa(sa, KIPSEC_CMD_UPD_SA);
+	/* New limits may be reached already: the events follow the update. */
+	if (c->lifetime)
+		kipsec_sa_lifetime_check(sa);
+	return 0;
 }

@@ -270,12 +270,25 @@ static inline int kipsec_sa_replay_advance(struct kipsec_sa *sa, u64 seq)
 int kipsec_sa_insert(struct kipsec_net *kn, struct kipsec_sa *sa);
 void kipsec_sa_unlink(struct kipsec_sa *sa);
 void kipsec_sa_flush(struct kipsec_net *kn, u8 proto);
+
 /*
- * An SA's destination changes (MOBIKE): out of the tables, then, with the
- * new addresses set, back in; -errno (and still out) if that fails.
+ * An update of a complete SA (UPD_SA), parsed and checked: what is set
+ * changes in place. @replay, if @window, is the new window, made with
+ * kipsec_replay_init(); it is the SA's or freed either way.
  */
-void kipsec_sa_rehash_begin(struct kipsec_sa *sa);
-int kipsec_sa_rehash_end(struct kipsec_sa *sa);
+struct kipsec_sa_change {
+	struct kipsec_lifetime lft;
+	struct kipsec_replay replay;
+	union kipsec_addr daddr, saddr;	/* new outer addresses (MOBIKE) */
+	u32 mark_value, mark_mask;
+	u32 reqid;
+	u64 oseq;			/* raised to this, never lowered */
+	bool lifetime, window, mark, move, has_reqid;
+};
+
+/* Applies @c to @sa (kn->lock held) and tells listeners. */
+int kipsec_sa_change(struct kipsec_net *kn, struct kipsec_sa *sa,
+		     struct kipsec_sa_change *c);
 
 /* Allocation and crypto set-up of a new SA (not yet published). */
 struct kipsec_sa *kipsec_sa_alloc(gfp_t gfp);

@@ -286,6 +286,20 @@ static void clear_host_bits(union kipsec_addr *addr, u16 family, u8 plen)
 	}
 }
 
+const struct nla_policy kipsec_sel_policy[KIPSEC_SEL_A_MAX + 1] = {
+	[KIPSEC_SEL_A_FAMILY] = { .type = NLA_U16 },
+	[KIPSEC_SEL_A_SADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_SEL_A_DADDR] = KIPSEC_ADDR_POLICY,
+	[KIPSEC_SEL_A_SPREFIX] = NLA_POLICY_MAX(NLA_U8, 128),
+	[KIPSEC_SEL_A_DPREFIX] = NLA_POLICY_MAX(NLA_U8, 128),
+	[KIPSEC_SEL_A_PROTO] = { .type = NLA_U8 },
+	[KIPSEC_SEL_A_SPORT] = { .type = NLA_BE16 },
+	[KIPSEC_SEL_A_SPORT_MASK] = { .type = NLA_BE16 },
+	[KIPSEC_SEL_A_DPORT] = { .type = NLA_BE16 },
+	[KIPSEC_SEL_A_DPORT_MASK] = { .type = NLA_BE16 },
+	[KIPSEC_SEL_A_IFINDEX] = NLA_POLICY_MIN(NLA_S32, 0),
+};
+
 int kipsec_sel_from_nla(struct kipsec_sel *sel, const struct nlattr *nla,
 			struct netlink_ext_ack *extack)
 {

@@ -3,11 +3,11 @@
 #define _KIPSEC_SELECTOR_H
 
 #include <linux/in6.h>
+#include <linux/kipsec.h>
+#include <net/netlink.h>
 #include <net/ipv6.h>
 #include <linux/types.h>
 
-struct nlattr;
-struct netlink_ext_ack;
 struct sk_buff;
 
 /* An IPv4 or IPv6 address; which one is said by a family next to it. */
@@ -75,12 +75,18 @@ static inline bool kipsec_hbh_parsed(const struct sk_buff *skb, u16 family)
 	       IP6CB(skb)->nhoff == sizeof(struct ipv6hdr);
 }
 
+/* The selector nest; SA and policy requests validate it with this. */
+extern const struct nla_policy kipsec_sel_policy[KIPSEC_SEL_A_MAX + 1];
 int kipsec_sel_from_nla(struct kipsec_sel *sel, const struct nlattr *nla,
 			struct netlink_ext_ack *extack);
 int kipsec_sel_to_nla(struct sk_buff *skb, int type,
 		      const struct kipsec_sel *sel);
 
-/* Address attributes: @nla must be as long as @family's addresses. */
+/*
+ * Address attributes: @nla must be as long as @family's addresses; the
+ * policy allows either family's.
+ */
+#define KIPSEC_ADDR_POLICY NLA_POLICY_RANGE(NLA_BINARY, 4, 16)
 int kipsec_addr_from_nla(union kipsec_addr *addr, u16 family,
 			 const struct nlattr *nla,
 			 struct netlink_ext_ack *extack);
