@@ -32,38 +32,6 @@
 #define ESP_AD_MAX	12	/* SPI, ESN high half, sequence number */
 #define ESP_TFC_NEXTHDR	59	/* IPPROTO_NONE: a dummy packet */
 
-/* What kipsec knows about each suite. */
-struct esp_suite {
-	const char *name;
-	u8 ivlen;
-	u8 iv_kind;
-	u8 blocksize;	/* cipher block; padding aligns to max(this, 4) */
-	u8 saltlen;	/* bytes of the key that are salt or nonce */
-};
-
-static const struct esp_suite esp_aeads[] = {
-	{ "rfc4106(gcm(aes))", 8, KIPSEC_IV_SEQ, 1, 4 },
-	{ "rfc4543(gcm(aes))", 8, KIPSEC_IV_SEQ, 1, 4 },
-	{ "rfc7539esp(chacha20,poly1305)", 8, KIPSEC_IV_SEQ, 1, 4 },
-};
-
-static const struct esp_suite esp_ciphers[] = {
-	{ "cbc(aes)", 16, KIPSEC_IV_RANDOM, 16, 0 },
-	{ "rfc3686(ctr(aes))", 8, KIPSEC_IV_SEQ, 1, 4 },
-	{ "ecb(cipher_null)", 0, KIPSEC_IV_NONE, 1, 0 },
-};
-
-static const struct esp_suite *find_suite(const struct esp_suite *s,
-					  size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(s[i].name, name))
-			return &s[i];
-	return NULL;
-}
-
 static int esp_alloc(struct kipsec_sa *sa, const char *name,
 		     struct netlink_ext_ack *extack)
 {
@@ -81,15 +49,16 @@ static int esp_alloc(struct kipsec_sa *sa, const char *name,
 static int esp_init_aead(struct kipsec_sa *sa, struct netlink_ext_ack *extack)
 {
 	const struct kipsec_alg *alg = sa->alg_aead;
-	const struct esp_suite *s;
-	u32 icv_bits = alg->icv_bits ?: 128;
+	const struct kipsec_alg_desc *s;
+	u32 icv_bits;
 	int ret;
 
-	s = find_suite(esp_aeads, ARRAY_SIZE(esp_aeads), alg->name);
+	s = kipsec_alg_find(KIPSEC_ALG_AEAD, alg->name);
 	if (!s) {
 		NL_SET_ERR_MSG(extack, "unsupported AEAD algorithm");
 		return -EOPNOTSUPP;
 	}
+	icv_bits = alg->icv_bits ?: s->icv_default;
 	if (alg->key_len <= s->saltlen) {
 		NL_SET_ERR_MSG(extack,
 			       "key length not valid for this AEAD (key and 4-byte salt)");
@@ -124,7 +93,7 @@ static int esp_init_authenc(struct kipsec_sa *sa,
 	const struct kipsec_alg *auth = sa->alg_auth;
 	struct crypto_authenc_key_param *param;
 	char name[CRYPTO_MAX_ALG_NAME];
-	const struct esp_suite *s;
+	const struct kipsec_alg_desc *s;
 	unsigned int keylen;
 	struct rtattr *rta;
 	u32 icv_bits;
@@ -136,7 +105,7 @@ static int esp_init_authenc(struct kipsec_sa *sa,
 			       "ESP encryption without integrity is not supported");
 		return -EINVAL;
 	}
-	s = find_suite(esp_ciphers, ARRAY_SIZE(esp_ciphers), enc->name);
+	s = kipsec_alg_find(KIPSEC_ALG_CIPHER, enc->name);
 	if (!s) {
 		NL_SET_ERR_MSG(extack, "unsupported encryption algorithm");
 		return -EOPNOTSUPP;
