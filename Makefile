@@ -76,7 +76,7 @@ sparse: deps
 
 style: deps
 	@perl $(CHECKPATCH) --no-tree --strict --quiet --show-types -f \
-		$(filter-out %.mod.c,$(sort $(wildcard module/*.c module/*.h))) \
+		$(filter-out %.mod.c,$(sort $(wildcard module/*.c module/*.h module/selftest/*.c))) \
 		uapi/linux/kipsec.h && echo "style: clean"
 
 check: deps

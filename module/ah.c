@@ -494,3 +494,7 @@ const struct kipsec_xform_type kipsec_ah_type = {
 	.output		= ah_output,
 	.input		= ah_input,
 };
+
+#ifdef DEBUG
+#include "selftest/ah.c"
+#endif

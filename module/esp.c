@@ -337,12 +337,23 @@ nomem:
  * After decryption: the window moves only now that the ICV is verified,
  * then the padding is checked and the header and trailer removed.
  */
+/* RFC 4303 2.4: padding bytes, if any, are 1, 2, 3, ... in order. */
+static bool esp_padding_valid(const u8 *pad, unsigned int padlen)
+{
+	unsigned int i;
+
+	for (i = 0; i < padlen; i++)
+		if (pad[i] != i + 1)
+			return false;
+	return true;
+}
+
 static void esp_input_finish(struct sk_buff *skb, int err)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
 	struct kipsec_sa *sa = cb->sa;
 	u8 trail[2], pad[255];
-	unsigned int elen, padlen, i;
+	unsigned int elen, padlen;
 
 	if (unlikely(err)) {
 		kipsec_sa_drop(sa, err == -EBADMSG ?
@@ -362,9 +373,8 @@ static void esp_input_finish(struct sk_buff *skb, int err)
 		goto bad_padding;
 	if (skb_copy_bits(skb, skb->len - sa->icvlen - 2 - padlen, pad, padlen))
 		goto bad_padding;
-	for (i = 0; i < padlen; i++)
-		if (pad[i] != i + 1)
-			goto bad_padding;
+	if (!esp_padding_valid(pad, padlen))
+		goto bad_padding;
 	if (trail[1] == ESP_TFC_NEXTHDR) {
 		/* A dummy packet (RFC 4303 2.6): discarded, not an error. */
 		kipsec_sa_drop(sa, KIPSEC_STAT_IN_TFC);
@@ -465,3 +475,7 @@ const struct kipsec_xform_type kipsec_esp_type = {
 	.output		= esp_output,
 	.input		= esp_input,
 };
+
+#ifdef DEBUG
+#include "selftest/esp.c"
+#endif

@@ -33,6 +33,8 @@ static bool __init kipsec_selftests_run(void)
 	static const struct kipsec_selftest tests[] __initconst = {
 		{ "replay", kipsec_replay_selftest },
 		{ "selector", kipsec_selector_selftest },
+		{ "esp", kipsec_esp_selftest },
+		{ "ah", kipsec_ah_selftest },
 	};
 	bool all = true;
 	size_t i;

@@ -74,4 +74,9 @@ struct kipsec_encap_type {
 
 extern const struct kipsec_encap_type kipsec_encap_espinudp; /* encap_udp.c */
 
+#ifdef DEBUG
+bool kipsec_esp_selftest(void);	/* selftest/esp.c */
+bool kipsec_ah_selftest(void);	/* selftest/ah.c */
+#endif
+
 #endif /* _KIPSEC_XFORM_H */
