@@ -22,7 +22,7 @@ MNL_LIBS = $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 TOOL_SRCS = tools/kipsec.c tools/stats.c tools/config.c tools/nl.c tools/parse.c tools/util.c \
 	tools/state.c tools/policy.c tools/show.c tools/args.c tools/json.c \
 	tools/xfrm.c tools/state_parse.c tools/state_print.c \
-	tools/policy_parse.c tools/policy_print.c tools/monitor.c tools/save.c tools/batch.c
+	tools/policy_parse.c tools/policy_print.c tools/print.c tools/monitor.c tools/save.c tools/batch.c
 TOOL_HDRS = $(wildcard tools/*.h) uapi/linux/kipsec.h
 
 .PHONY: all module tools debug deps check check-alone check-full check-debug check-debug-full check-unit check-vm demo bench \
@@ -54,10 +54,10 @@ NFQ_LIBS = $(shell pkg-config --libs libnetfilter_queue 2>/dev/null || echo -lne
 tests/tools/nfq-accept: tests/tools/nfq-accept.c
 	$(CC) $(TOOL_CFLAGS) $(NFQ_CFLAGS) -o $@ $< $(NFQ_LIBS)
 
-# The tool's sources but main() and the commands that talk to the kernel.
+# The tool's sources but main() and the commands that only talk to the
+# kernel (the unit tests define the global options themselves).
 UNIT_TOOL_SRCS = $(filter-out tools/kipsec.c tools/state.c tools/policy.c \
-	tools/stats.c tools/config.c tools/monitor.c tools/save.c tools/batch.c \
-	tools/show.c,$(TOOL_SRCS))
+	tools/stats.c tools/config.c tools/batch.c,$(TOOL_SRCS))
 UNIT_SRCS = tests/unit/test-parse.c tests/unit/test-msg.c \
 	tests/unit/test-print.c
 tests/unit/test-parse: $(UNIT_SRCS) tests/unit/unit.h $(UNIT_TOOL_SRCS) $(TOOL_HDRS)

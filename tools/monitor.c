@@ -2,14 +2,16 @@
 /*
  * kipsec monitor [ all | LISTofOBJECTS ]: joins the family's "events"
  * multicast group and prints each event as it comes, as ip xfrm monitor
- * does (-j: one JSON object per line). Printing is policy_print.c's
- * event_print(), shared with the unit tests.
+ * does (-j: one JSON object per line). event_print() is shared with the
+ * unit tests.
  */
 #include "kipsec.h"
 #include "nl.h"
+#include "print.h"
 #include "util.h"
 #include "xfrm.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -19,6 +21,195 @@
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
+
+/* --- Events as ip xfrm monitor prints them (and the unit tests read) ------ */
+
+static const struct {
+	uint8_t cmd;
+	unsigned int obj;	/* EV_* */
+	const char *name;	/* JSON "event" */
+	const char *prefix;	/* text, before the object */
+} events[] = {
+	{ KIPSEC_CMD_NEW_SA, EV_SA, "new-sa", "" },
+	{ KIPSEC_CMD_UPD_SA, EV_SA, "upd-sa", "Updated " },
+	{ KIPSEC_CMD_DEL_SA, EV_SA, "del-sa", "Deleted " },
+	{ KIPSEC_CMD_FLUSH_SA, EV_SA, "flush-sa", "Flushed state" },
+	{ KIPSEC_CMD_NEW_POLICY, EV_POLICY, "new-policy", "" },
+	{ KIPSEC_CMD_UPD_POLICY, EV_POLICY, "upd-policy", "Updated " },
+	{ KIPSEC_CMD_DEL_POLICY, EV_POLICY, "del-policy", "Deleted " },
+	{ KIPSEC_CMD_FLUSH_POLICY, EV_POLICY, "flush-policy", "Flushed policy" },
+	{ KIPSEC_CMD_EXPIRE, EV_EXPIRE, "expire", "Expired " },
+	{ KIPSEC_CMD_ACQUIRE, EV_ACQUIRE, "acquire", "acquire" },
+};
+
+/* FLUSH_SA { PROTO } / FLUSH_POLICY { DIR }: what was flushed. */
+static void flush_print(const struct out *o, const struct nlmsghdr *nlh,
+			uint8_t cmd)
+{
+	bool sa = cmd == KIPSEC_CMD_FLUSH_SA;
+	const struct nlattr *nest = msg_nest(nlh, sa ? KIPSEC_A_SA :
+					     KIPSEC_A_POLICY);
+	const char *name = NULL;
+	char num[8] = "";
+
+	if (sa && nest) {
+		struct sa f;
+
+		sa_from(nest, &f);
+		if (f.has & BIT(KIPSEC_SA_A_PROTO)) {
+			name = xfrm_proto_name(f.proto);
+			if (!name)
+				snprintf(num, sizeof(num), "%u", f.proto);
+		}
+	} else if (nest) {
+		struct policy f;
+
+		pol_from(nest, &f);
+		if (f.has & BIT(KIPSEC_POL_A_DIR)) {
+			name = dir_name(f.dir);
+			if (!name)
+				snprintf(num, sizeof(num), "%u", f.dir);
+		}
+	}
+	if (!name && num[0] && nest)
+		name = num;
+	if (o->j) {
+		if (name)
+			json_str(o->j, sa ? "proto" : "dir", name);
+	} else if (name) {
+		fprintf(o->f, " %s %s", sa ? "proto" : "dir", name);
+	}
+}
+
+static void acquire_print(const struct out *o, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *pn = msg_nest(nlh, KIPSEC_A_POLICY);
+	const struct nlattr *tn = msg_nest(nlh, KIPSEC_A_TMPL);
+	const struct nlattr *sn = msg_nest(nlh, KIPSEC_A_SEL);
+	struct policy p;
+	struct tmpl t;
+	struct sel pkt;
+	const char *proto;
+
+	memset(&p, 0, sizeof(p));
+	memset(&pkt, 0, sizeof(pkt));
+	if (pn)
+		pol_from(pn, &p);
+	if (tn)
+		tmpl_from(tn, &t);
+	else
+		memset(&t, 0, sizeof(t));
+	if (sn)
+		sel_from(sn, &pkt);
+	if (o->j) {
+		if (pn)
+			pol_print_key(o, &p, "policy");
+		if (tn)
+			tmpl_print(o, &t, 0, "tmpl");
+		if (sn) {
+			print_open_obj(o, "sel");
+			sel_print(o, &pkt, 0);
+			print_close_obj(o);
+		}
+		return;
+	}
+	proto = xfrm_proto_name(t.proto);
+	if (proto)
+		fprintf(o->f, " proto %s \n", proto);
+	else
+		fprintf(o->f, " proto %u \n", t.proto);
+	fputs("  sel ", o->f);
+	sel_print(o, &pkt, p.sel.family);
+	fputs("\n  policy ", o->f);
+	pol_print(o, &p);
+	if (tn)
+		tmpl_print(o, &t, p.sel.family, NULL);
+}
+
+int event_print(const struct out *o, const struct nlmsghdr *nlh,
+		unsigned int mask)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *nest;
+	size_t i;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*g))
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(events); i++)
+		if (events[i].cmd == g->cmd)
+			break;
+	if (i == ARRAY_SIZE(events) || !(events[i].obj & mask))
+		return 0;
+	if (o->j) {
+		json_obj_open(o->j, NULL);
+		json_str(o->j, "event", events[i].name);
+	} else {
+		fputs(events[i].prefix, o->f);
+	}
+	switch (g->cmd) {
+	case KIPSEC_CMD_FLUSH_SA:
+	case KIPSEC_CMD_FLUSH_POLICY:
+		flush_print(o, nlh, g->cmd);
+		if (!o->j)
+			fputc('\n', o->f);
+		break;
+	case KIPSEC_CMD_NEW_POLICY:
+	case KIPSEC_CMD_UPD_POLICY:
+	case KIPSEC_CMD_DEL_POLICY:
+		nest = msg_nest(nlh, KIPSEC_A_POLICY);
+		if (nest) {
+			struct policy p;
+
+			pol_from(nest, &p);
+			pol_print_key(o, &p, "policy");
+		} else if (!o->j) {
+			fputc('\n', o->f);
+		}
+		break;
+	case KIPSEC_CMD_ACQUIRE:
+		acquire_print(o, nlh);
+		break;
+	default:	/* the SA events and EXPIRE */
+		nest = msg_nest(nlh, KIPSEC_A_SA);
+		if (g->cmd == KIPSEC_CMD_EXPIRE) {
+			bool hard = msg_nest(nlh, KIPSEC_A_EXPIRE_HARD);
+
+			if (o->j)
+				json_bool(o->j, "hard", hard);
+			if (!o->j && nest) {
+				struct sa sa;
+				char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+				const char *proto;
+
+				sa_from(nest, &sa);
+				proto = xfrm_proto_name(sa.proto);
+				fprintf(o->f, "src %s dst %s proto %s spi 0x%08x hard %d\n",
+					addr_str(sa.has & BIT(KIPSEC_SA_A_SADDR) ?
+						 &sa.saddr : NULL, sa.family, s),
+					addr_str(&sa.daddr, sa.family, d),
+					proto ? proto : "?", sa.spi, hard);
+			} else if (!o->j) {
+				fprintf(o->f, "hard %d\n", hard);
+			}
+		}
+		if (nest) {
+			struct sa sa;
+
+			sa_from(nest, &sa);
+			sa_print_key(o, &sa, "sa");
+		} else if (!o->j && g->cmd != KIPSEC_CMD_EXPIRE) {
+			fputc('\n', o->f);
+		}
+		break;
+	}
+	if (o->j) {
+		json_obj_close(o->j);
+		fputc('\n', o->f);
+	}
+	return 1;
+}
+
+/* --- The command ----------------------------------------------------------- */
 
 static void usage(void)
 {

@@ -11,8 +11,181 @@
 #include "util.h"
 #include "xfrm.h"
 
+#include <arpa/inet.h>
 #include <linux/genetlink.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* --- Objects as the command lines that re-create them --------------------- */
+
+/* A word that the batch splitter (and a shell) reads back as it was. */
+void save_word(FILE *f, const char *w)
+{
+	const char *p;
+
+	for (p = w; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789-_.:/,+=@%", *p))
+			break;
+	if (*w && !*p) {
+		fputs(w, f);
+		return;
+	}
+	/* '...' unless the word has a quote of its own (never for names) */
+	fprintf(f, strchr(w, '\'') ? "\"%s\"" : "'%s'", w);
+}
+
+static int alg_save(FILE *f, const char *kw, const struct alg *alg,
+		    bool icv)
+{
+	if (!(alg->has & BIT(KIPSEC_ALG_A_KEY)))
+		return fail("saving needs CAP_NET_ADMIN: the kernel did not show the keys");
+	fprintf(f, " %s ", kw);
+	save_word(f, alg->name);
+	fputc(' ', f);
+	if (alg->key_len)
+		key_hex(f, alg->key, alg->key_len);
+	else
+		fputs("''", f);
+	if (icv)
+		fprintf(f, " %u", alg->icv_bits);
+	return 0;
+}
+
+/* "sel ..." words: what the kernel keeps of a selector. */
+void sel_save(FILE *f, const struct sel *s)
+{
+	bool icmp = s->proto == IPPROTO_ICMP || s->proto == IPPROTO_ICMPV6;
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], pbuf[8];
+	char dev[IF_NAMESIZE + 8];
+	uint16_t fam = s->family ? s->family : AF_INET;
+
+	fprintf(f, "src %s/%u dst %s/%u",
+		addr_str(s->has & BIT(KIPSEC_SEL_A_SADDR) ? &s->saddr : NULL,
+			 fam, src), s->splen,
+		addr_str(s->has & BIT(KIPSEC_SEL_A_DADDR) ? &s->daddr : NULL,
+			 fam, dst), s->dplen);
+	if (s->proto)
+		fprintf(f, " proto %s", upper_proto_name(s->proto, pbuf));
+	if (s->sport_mask)
+		fprintf(f, " %s %u", icmp ? "type" : "sport", s->sport);
+	if (s->dport_mask)
+		fprintf(f, " %s %u", icmp ? "code" : "dport", s->dport);
+	if (s->ifindex > 0) {
+		if (!if_indextoname((unsigned int)s->ifindex, dev))
+			snprintf(dev, sizeof(dev), "if%d", s->ifindex);
+		fprintf(f, " dev %s", dev);
+	}
+}
+
+int sa_save(FILE *f, const struct sa *sa)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	const char *proto = xfrm_proto_name(sa->proto);
+	const char *mode = mode_name(sa->mode);
+	bool esn = sa->flags & KIPSEC_SA_F_ESN;
+	uint32_t flags = sa->flags;
+	size_t i;
+
+	addr_str(sa->has & BIT(KIPSEC_SA_A_SADDR) ? &sa->saddr : NULL,
+		 sa->family, s);
+	addr_str(&sa->daddr, sa->family, d);
+	if (flags & KIPSEC_SA_F_LARVAL) {
+		fprintf(f, "# larval SA src %s dst %s proto %s spi 0x%08x skipped (it has no keys yet)\n",
+			s, d, proto ? proto : "?", sa->spi);
+		return 0;
+	}
+	if (!proto || !mode)
+		return fail("SA spi 0x%08x: protocol %u or mode %u is unknown to this tool",
+			    sa->spi, sa->proto, sa->mode);
+	fprintf(f, "state add src %s dst %s proto %s spi 0x%08x reqid %u mode %s replay-window %u",
+		s, d, proto, sa->spi, sa->reqid, mode, sa->replay_window);
+	if (flags) {
+		fputs(" flag", f);
+		for (i = 0; sa_flags[i].name; i++) {
+			if (!(sa_flags[i].bit & flags) ||
+			    sa_flags[i].bit == SA_FLAG_ACCEPTED)
+				continue;
+			fprintf(f, " %s", sa_flags[i].name);
+			flags &= ~sa_flags[i].bit;
+		}
+		if (flags)
+			return fail("SA spi 0x%08x: flags 0x%x are unknown to this tool",
+				    sa->spi, flags);
+	}
+	if ((sa->has & BIT(KIPSEC_SA_A_ALG_AEAD)) &&
+	    alg_save(f, "aead", &sa->aead, true))
+		return -1;
+	if ((sa->has & BIT(KIPSEC_SA_A_ALG_CRYPT)) &&
+	    alg_save(f, "enc", &sa->crypt, false))
+		return -1;
+	if ((sa->has & BIT(KIPSEC_SA_A_ALG_AUTH)) &&
+	    alg_save(f, sa->auth.icv_bits ? "auth-trunc" : "auth", &sa->auth,
+		     sa->auth.icv_bits))
+		return -1;
+	if (sa->has & BIT(KIPSEC_SA_A_SEL)) {
+		fputs(" sel ", f);
+		sel_save(f, &sa->sel);
+	}
+	for (i = 0; sa_limits[i].name; i++)
+		if (sa->lifetime.v[sa_limits[i].attr])
+			fprintf(f, " limit %s %llu", sa_limits[i].name,
+				(unsigned long long)sa->lifetime.v[sa_limits[i].attr]);
+	if ((sa->has & BIT(KIPSEC_SA_A_SET_MARK)) && sa->mark_value)
+		fprintf(f, " output-mark 0x%x mask 0x%x", sa->mark_value,
+			sa->mark_mask);
+	/* the sequence numbers, so that a restored SA never reuses one */
+	fprintf(f, " replay-seq %u replay-oseq %u", (uint32_t)sa->seq,
+		(uint32_t)sa->oseq);
+	if (esn)
+		fprintf(f, " replay-seq-hi %u replay-oseq-hi %u",
+			(uint32_t)(sa->seq >> 32), (uint32_t)(sa->oseq >> 32));
+	fputc('\n', f);
+	return 0;
+}
+
+int pol_save(FILE *f, const struct policy *p)
+{
+	const char *dir = dir_name(p->dir);
+	char buf[INET6_ADDRSTRLEN];
+	unsigned int i;
+
+	if (!dir || p->action >= __KIPSEC_ACTION_MAX)
+		return fail("policy index %u: direction %u or action %u is unknown to this tool",
+			    p->index, p->dir, p->action);
+	fputs("policy add ", f);
+	sel_save(f, &p->sel);
+	fprintf(f, " dir %s priority %u action %s", dir, p->priority,
+		p->action == KIPSEC_ACTION_BLOCK ? "block" : "allow");
+	for (i = 0; i < p->ntmpl; i++) {
+		const struct tmpl *t = &p->tmpl[i];
+		const char *proto = xfrm_proto_name(t->proto);
+		const char *mode = mode_name(t->mode);
+		const char *level = level_name(t->level);
+
+		if (!proto || !mode || !level)
+			return fail("policy index %u: a template's protocol, mode or level is unknown to this tool",
+				    p->index);
+		fputs(" tmpl", f);
+		if (t->has & BIT(KIPSEC_TMPL_A_SADDR))
+			fprintf(f, " src %s", addr_str(&t->saddr, 0, buf));
+		if (t->has & BIT(KIPSEC_TMPL_A_DADDR))
+			fprintf(f, " dst %s", addr_str(&t->daddr, 0, buf));
+		fprintf(f, " proto %s", proto);
+		if (t->spi)
+			fprintf(f, " spi 0x%08x", t->spi);
+		fprintf(f, " mode %s", mode);
+		if (t->reqid)
+			fprintf(f, " reqid %u", t->reqid);
+		fprintf(f, " level %s", level);
+	}
+	fputc('\n', f);
+	return 0;
+}
+
+/* --- The command ----------------------------------------------------------- */
 
 struct save {
 	FILE *f;		/* this attempt's text */

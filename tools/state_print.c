@@ -6,6 +6,7 @@
  */
 #include "xfrm.h"
 #include "kipsec.h"
+#include "print.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -220,7 +221,7 @@ static char *hex_str(char *buf, const uint8_t *p, size_t len)
 	return buf;
 }
 
-static void hex(FILE *f, const uint8_t *p, size_t len)
+void key_hex(FILE *f, const uint8_t *p, size_t len)
 {
 	char buf[2 * KIPSEC_KEY_MAX + 3];
 
@@ -243,39 +244,31 @@ static void alg_print(const struct out *o, const char *text,
 		      const char *icv_key, int64_t icv)
 {
 	bool key = (alg->has & BIT(KIPSEC_ALG_A_KEY)) && !o->nokeys;
+	char buf[2 * KIPSEC_KEY_MAX + 3] = "";
 
-	if (o->j) {
-		json_obj_open(o->j, type);
-		json_str(o->j, "name", alg->name);
-		if (key) {
-			char buf[2 * KIPSEC_KEY_MAX + 3] = "";
-
-			if (alg->key_len)
-				hex_str(buf, alg->key,
-					alg->key_len < KIPSEC_KEY_MAX ?
-					alg->key_len : KIPSEC_KEY_MAX);
-			json_str(o->j, "key", buf);
-		}
-		if (key_bits(alg))
-			json_u64(o->j, "key-len", key_bits(alg));
-		if (icv >= 0)
-			json_u64(o->j, icv_key, (uint64_t)icv);
-		json_obj_close(o->j);
-		return;
-	}
-	fprintf(o->f, "\t%s %s ", text, alg->name);
+	if (key && alg->key_len)
+		hex_str(buf, alg->key, alg->key_len < KIPSEC_KEY_MAX ?
+				       alg->key_len : KIPSEC_KEY_MAX);
+	print_open_obj(o, type);
+	print_text(o, "\t%s ", text);
+	print_str(o, PRINT_ANY, "name", "%s ", alg->name);
+	if (key)
+		print_str(o, PRINT_JSON, "key", NULL, buf);
 	if (o->nokeys) {
-		fputs("<<Keys hidden>>", o->f);
+		print_text(o, "<<Keys hidden>>");
 	} else if (key && alg->key_len) {
-		hex(o->f, alg->key, alg->key_len);
+		print_text(o, "%s", buf);
 		if (o->stats)
-			fprintf(o->f, " (%u bits)", key_bits(alg));
+			print_text(o, " (%u bits)", key_bits(alg));
 	} else if (o->stats && key_bits(alg)) {
-		fprintf(o->f, "(%u bits)", key_bits(alg));
+		print_text(o, "(%u bits)", key_bits(alg));
 	}
+	if (key_bits(alg))
+		print_u64(o, PRINT_JSON, "key-len", NULL, key_bits(alg));
 	if (icv >= 0)
-		fprintf(o->f, " %lld", (long long)icv);
-	fputc('\n', o->f);
+		print_u64(o, PRINT_ANY, icv_key, " %llu", (uint64_t)icv);
+	print_text(o, "\n");
+	print_close_obj(o);
 }
 
 static void flags_print(const struct out *o, uint32_t flags)
@@ -284,32 +277,28 @@ static void flags_print(const struct out *o, uint32_t flags)
 	size_t i;
 	int b;
 
-	if (o->j) {
-		json_arr_open(o->j, "flag");
-		for (i = 0; sa_flags[i].name; i++)
-			if (sa_flags[i].bit & flags)
-				json_str(o->j, NULL, sa_flags[i].name);
-		json_arr_close(o->j);
-		return;
-	}
-	if (!o->stats && !flags)
-		return;
-	fputs("flag ", o->f);
+	print_open_arr(o, "flag");
+	if (o->stats || flags)
+		print_text(o, "flag ");
 	for (i = 0; sa_flags[i].name; i++) {
 		if (!(sa_flags[i].bit & flags))
 			continue;
 		flags &= ~sa_flags[i].bit;
 		xfrm |= sa_flags[i].xfrm;
-		fprintf(o->f, "%s%s", sa_flags[i].name, flags ? " " : "");
+		print_str(o, PRINT_ANY, NULL, "%s", sa_flags[i].name);
+		if (flags)
+			print_text(o, " ");
 	}
 	if (flags)
-		fprintf(o->f, "%x", flags);
-	if (!o->stats)
-		return;
-	fputs(" (0x", o->f);	/* ip's bit picture, of XFRM's flag bits */
-	for (b = 7; b >= 0; b--)
-		fputc(xfrm & (1 << b) ? '1' : '0', o->f);
-	fputc(')', o->f);
+		print_text(o, "%x", flags);
+	if (o->stats) {
+		/* ip's bit picture, of XFRM's flag bits */
+		print_text(o, " (0x");
+		for (b = 7; b >= 0; b--)
+			print_text(o, "%c", xfrm & (1 << b) ? '1' : '0');
+		print_text(o, ")");
+	}
+	print_close_arr(o);
 }
 
 /* ip's "anti-replay context" lines, ESN-style for ESN or a wide window. */
@@ -317,37 +306,34 @@ static void replay_print(const struct out *o, const struct sa *sa)
 {
 	uint32_t i;
 
-	if (o->j) {
-		json_u64(o->j, "replay-seq", (uint32_t)sa->seq);
-		json_u64(o->j, "replay-oseq", (uint32_t)sa->oseq);
-		json_u64(o->j, "replay-seq-hi", sa->seq >> 32);
-		json_u64(o->j, "replay-oseq-hi", sa->oseq >> 32);
-		if (!(sa->has & BIT(KIPSEC_SA_A_REPLAY_BITMAP)))
-			return;
-		json_arr_open(o->j, "replay-bitmap");
+	print_u64(o, PRINT_JSON, "replay-seq", NULL, (uint32_t)sa->seq);
+	print_u64(o, PRINT_JSON, "replay-oseq", NULL, (uint32_t)sa->oseq);
+	print_u64(o, PRINT_JSON, "replay-seq-hi", NULL, sa->seq >> 32);
+	print_u64(o, PRINT_JSON, "replay-oseq-hi", NULL, sa->oseq >> 32);
+	if (sa->has & BIT(KIPSEC_SA_A_REPLAY_BITMAP)) {
+		print_open_arr(o, "replay-bitmap");
 		for (i = 0; i < sa->bitmap_words; i++)
-			json_u64(o->j, NULL, sa->bitmap[i]);
-		json_arr_close(o->j);
-		return;
+			print_u64(o, PRINT_JSON, NULL, NULL, sa->bitmap[i]);
+		print_close_arr(o);
 	}
 	if (!(sa->flags & KIPSEC_SA_F_ESN) && sa->replay_window <= 32) {
-		fprintf(o->f, "\tanti-replay context: seq 0x%x, oseq 0x%x, bitmap 0x%08x\n",
-			(uint32_t)sa->seq, (uint32_t)sa->oseq,
-			sa->bitmap_words ? sa->bitmap[0] : 0);
+		print_text(o, "\tanti-replay context: seq 0x%x, oseq 0x%x, bitmap 0x%08x\n",
+			   (uint32_t)sa->seq, (uint32_t)sa->oseq,
+			   sa->bitmap_words ? sa->bitmap[0] : 0);
 		return;
 	}
-	fprintf(o->f, "\tanti-replay esn context:\n");
-	fprintf(o->f, "\t seq-hi 0x%x, seq 0x%x, oseq-hi 0x%x, oseq 0x%x\n",
-		(uint32_t)(sa->seq >> 32), (uint32_t)sa->seq,
-		(uint32_t)(sa->oseq >> 32), (uint32_t)sa->oseq);
-	fprintf(o->f, "\t replay_window %u, bitmap-length %u", sa->replay_window,
-		sa->bitmap_words);
+	print_text(o, "\tanti-replay esn context:\n");
+	print_text(o, "\t seq-hi 0x%x, seq 0x%x, oseq-hi 0x%x, oseq 0x%x\n",
+		   (uint32_t)(sa->seq >> 32), (uint32_t)sa->seq,
+		   (uint32_t)(sa->oseq >> 32), (uint32_t)sa->oseq);
+	print_text(o, "\t replay_window %u, bitmap-length %u",
+		   sa->replay_window, sa->bitmap_words);
 	for (i = 0; i < sa->bitmap_words; i++) {
 		if (i % 8 == 0)
-			fputs("\n\t ", o->f);
-		fprintf(o->f, "%08x ", sa->bitmap[sa->bitmap_words - 1 - i]);
+			print_text(o, "\n\t ");
+		print_text(o, "%08x ", sa->bitmap[sa->bitmap_words - 1 - i]);
 	}
-	fputc('\n', o->f);
+	print_text(o, "\n");
 }
 
 /* ip's "(INF)" for no limit: kipsec's 0 is XFRM's infinity. */
@@ -365,26 +351,26 @@ static void lifetime_print(const struct out *o, const struct sa *sa)
 	char a[24], b[24];
 	size_t i;
 
-	if (o->j) {
-		json_obj_open(o->j, "limit");
-		for (i = 0; sa_limits[i].name; i++)
-			json_u64(o->j, sa_limits[i].name, v[sa_limits[i].attr]);
-		json_obj_close(o->j);
+	print_open_obj(o, "limit");
+	for (i = 0; sa_limits[i].name; i++)
+		print_u64(o, PRINT_JSON, sa_limits[i].name, NULL,
+			  v[sa_limits[i].attr]);
+	print_close_obj(o);
+	if (!o->stats)	/* ip's text shows the limits with -s only */
 		return;
-	}
-	fprintf(o->f, "\tlifetime config:\n");
-	fprintf(o->f, "\t  limit: soft %s(bytes), hard %s(bytes)\n",
-		limit_str(v[KIPSEC_LT_A_SOFT_BYTES], a),
-		limit_str(v[KIPSEC_LT_A_HARD_BYTES], b));
-	fprintf(o->f, "\t  limit: soft %s(packets), hard %s(packets)\n",
-		limit_str(v[KIPSEC_LT_A_SOFT_PACKETS], a),
-		limit_str(v[KIPSEC_LT_A_HARD_PACKETS], b));
-	fprintf(o->f, "\t  expire add: soft %llu(sec), hard %llu(sec)\n",
-		(unsigned long long)v[KIPSEC_LT_A_SOFT_ADD_SECS],
-		(unsigned long long)v[KIPSEC_LT_A_HARD_ADD_SECS]);
-	fprintf(o->f, "\t  expire use: soft %llu(sec), hard %llu(sec)\n",
-		(unsigned long long)v[KIPSEC_LT_A_SOFT_USE_SECS],
-		(unsigned long long)v[KIPSEC_LT_A_HARD_USE_SECS]);
+	print_text(o, "\tlifetime config:\n");
+	print_text(o, "\t  limit: soft %s(bytes), hard %s(bytes)\n",
+		   limit_str(v[KIPSEC_LT_A_SOFT_BYTES], a),
+		   limit_str(v[KIPSEC_LT_A_HARD_BYTES], b));
+	print_text(o, "\t  limit: soft %s(packets), hard %s(packets)\n",
+		   limit_str(v[KIPSEC_LT_A_SOFT_PACKETS], a),
+		   limit_str(v[KIPSEC_LT_A_HARD_PACKETS], b));
+	print_text(o, "\t  expire add: soft %llu(sec), hard %llu(sec)\n",
+		   (unsigned long long)v[KIPSEC_LT_A_SOFT_ADD_SECS],
+		   (unsigned long long)v[KIPSEC_LT_A_HARD_ADD_SECS]);
+	print_text(o, "\t  expire use: soft %llu(sec), hard %llu(sec)\n",
+		   (unsigned long long)v[KIPSEC_LT_A_SOFT_USE_SECS],
+		   (unsigned long long)v[KIPSEC_LT_A_HARD_USE_SECS]);
 }
 
 static void stats_print(const struct out *o, const struct u64s *st)
@@ -392,25 +378,22 @@ static void stats_print(const struct out *o, const struct u64s *st)
 	const char *sep = "\t  ";
 	size_t i;
 
-	if (o->j) {
-		json_obj_open(o->j, "stats");
-		/* The kernel leaves zero counters out: absent is 0. */
-		for (i = 0; i < ARRAY_SIZE(sa_counters); i++)
-			json_u64(o->j, sa_counters[i].name,
-				 st->v[sa_counters[i].attr]);
-		json_obj_close(o->j);
-		return;
-	}
-	fprintf(o->f, "\tstats:\n\t  replay-window 0 replay %llu failed %llu\n",
-		(unsigned long long)st->v[KIPSEC_STATS_A_IN_REPLAY],
-		(unsigned long long)st->v[KIPSEC_STATS_A_IN_AUTH]);
+	/* The kernel leaves zero counters out: absent is 0. */
+	print_open_obj(o, "stats");
+	print_text(o, "\tstats:\n\t  replay-window 0");
+	print_u64(o, PRINT_ANY, sa_counters[0].name, " replay %llu",
+		  st->v[sa_counters[0].attr]);
+	print_u64(o, PRINT_ANY, sa_counters[1].name, " failed %llu\n",
+		  st->v[sa_counters[1].attr]);
 	for (i = 2; i < ARRAY_SIZE(sa_counters); i++) {
-		fprintf(o->f, "%s%s %llu", sep, sa_counters[i].name,
-			(unsigned long long)st->v[sa_counters[i].attr]);
+		print_text(o, "%s%s", sep, sa_counters[i].name);
+		print_u64(o, PRINT_ANY, sa_counters[i].name, " %llu",
+			  st->v[sa_counters[i].attr]);
 		sep = " ";
 	}
 	if (sep[0] == ' ')
-		fputc('\n', o->f);
+		print_text(o, "\n");
+	print_close_obj(o);
 }
 
 /* As ip shows XFRM's SAs: auth-trunc (auth if the length is not known),
@@ -429,48 +412,6 @@ static void algs_print(const struct out *o, const struct sa *sa)
 		alg_print(o, "enc", "enc", &sa->crypt, NULL, -1);
 }
 
-static void sa_json(const struct out *o, const struct sa *sa, const char *key)
-{
-	const char *proto = xfrm_proto_name(sa->proto);
-	const char *mode = mode_name(sa->mode);
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-	struct json *j = o->j;
-
-	json_obj_open(j, key);
-	json_str(j, "src", addr_str(sa->has & BIT(KIPSEC_SA_A_SADDR) ?
-				     &sa->saddr : NULL, sa->family, s));
-	json_str(j, "dst", addr_str(&sa->daddr, sa->family, d));
-	if (proto)
-		json_str(j, "proto", proto);
-	else
-		json_strf(j, "proto", "%u", sa->proto);
-	json_strf(j, "spi", "0x%08x", sa->spi);
-	json_u64(j, "reqid", sa->reqid);
-	if (mode)
-		json_str(j, "mode", mode);
-	else
-		json_strf(j, "mode", "%u", sa->mode);
-	json_u64(j, "replay-window", sa->replay_window);
-	flags_print(o, sa->flags);
-	if (sa->has & BIT(KIPSEC_SA_A_SET_MARK)) {
-		json_obj_open(j, "output-mark");
-		json_strf(j, "value", "0x%x", sa->mark_value);
-		json_strf(j, "mask", "0x%x", sa->mark_mask);
-		json_obj_close(j);
-	}
-	algs_print(o, sa);
-	replay_print(o, sa);
-	json_obj_open(j, "sel");
-	sel_print(o, &sa->sel, sa->family);
-	json_obj_close(j);
-	lifetime_print(o, sa);
-	if (o->stats) {
-		cur_print(o, &sa->cur, "\t");
-		stats_print(o, &sa->stats);
-	}
-	json_obj_close(j);
-}
-
 void sa_print(const struct out *o, const struct sa *sa)
 {
 	sa_print_key(o, sa, NULL);
@@ -478,48 +419,48 @@ void sa_print(const struct out *o, const struct sa *sa)
 
 void sa_print_key(const struct out *o, const struct sa *sa, const char *key)
 {
-	const char *proto = xfrm_proto_name(sa->proto);
-	const char *mode = mode_name(sa->mode);
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-	FILE *f = o->f;
 
-	if (o->j) {
-		sa_json(o, sa, key);
-		return;
-	}
-	fprintf(f, "src %s dst %s\n",
-		addr_str(sa->has & BIT(KIPSEC_SA_A_SADDR) ? &sa->saddr : NULL,
-			 sa->family, s),
-		addr_str(&sa->daddr, sa->family, d));
-	if (proto)
-		fprintf(f, "\tproto %s spi 0x%08x", proto, sa->spi);
-	else
-		fprintf(f, "\tproto %u spi 0x%08x", sa->proto, sa->spi);
+	addr_str(sa->has & BIT(KIPSEC_SA_A_SADDR) ? &sa->saddr : NULL,
+		 sa->family, s);
+	addr_str(&sa->daddr, sa->family, d);
+	print_open_obj(o, key);
+	print_str(o, PRINT_ANY, "src", "src %s ", s);
+	print_str(o, PRINT_ANY, "dst", "dst %s\n", d);
+	print_name(o, PRINT_ANY, "proto", "\tproto %s ",
+		   xfrm_proto_name(sa->proto), sa->proto);
+	print_hex32(o, PRINT_ANY, "spi", "spi 0x%08x", sa->spi);
 	if (o->stats)
-		fprintf(f, "(%u)", sa->spi);
-	fprintf(f, " reqid %u", sa->reqid);
+		print_text(o, "(%u)", sa->spi);
+	print_u64(o, PRINT_ANY, "reqid", " reqid %llu", sa->reqid);
 	if (o->stats)
-		fprintf(f, "(0x%08x)", sa->reqid);
-	if (mode)
-		fprintf(f, " mode %s\n", mode);
-	else
-		fprintf(f, " mode %u\n", sa->mode);
-	fprintf(f, "\treplay-window %u ", sa->replay_window);
+		print_text(o, "(0x%08x)", sa->reqid);
+	print_name(o, PRINT_ANY, "mode", " mode %s\n", mode_name(sa->mode),
+		   sa->mode);
+	print_u64(o, PRINT_ANY, "replay-window", "\treplay-window %llu ",
+		  sa->replay_window);
 	flags_print(o, sa->flags);
-	fputc('\n', f);
-	if (sa->has & BIT(KIPSEC_SA_A_SET_MARK))
-		fprintf(f, "\toutput-mark 0x%x/0x%x\n", sa->mark_value,
-			sa->mark_mask);
+	print_text(o, "\n");
+	if (sa->has & BIT(KIPSEC_SA_A_SET_MARK)) {
+		print_open_obj(o, "output-mark");
+		print_hex(o, PRINT_ANY, "value", "\toutput-mark 0x%x",
+			  sa->mark_value);
+		print_hex(o, PRINT_ANY, "mask", "/0x%x\n", sa->mark_mask);
+		print_close_obj(o);
+	}
 	algs_print(o, sa);
 	replay_print(o, sa);
-	fputs("\tsel ", f);
+	print_open_obj(o, "sel");
+	print_text(o, "\tsel ");
 	sel_print(o, &sa->sel, sa->family);
-	fputc('\n', f);
+	print_text(o, "\n");
+	print_close_obj(o);
+	lifetime_print(o, sa);
 	if (o->stats) {
-		lifetime_print(o, sa);
 		cur_print(o, &sa->cur, "\t");
 		stats_print(o, &sa->stats);
 	}
+	print_close_obj(o);
 }
 
 bool sa_match(const struct sa *f, const struct sa *sa)
@@ -563,132 +504,4 @@ int sa_show_cb(const struct nlmsghdr *nlh, void *data)
 int sa_count_cb(const struct nlmsghdr *nlh, void *show)
 {
 	return count_show(nlh, show, KIPSEC_STATS_A_SA_COUNT, "SAD");
-}
-
-/* --- kipsec save ----------------------------------------------------------- */
-
-/* A word that the batch splitter (and a shell) reads back as it was. */
-void save_word(FILE *f, const char *w)
-{
-	const char *p;
-
-	for (p = w; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789-_.:/,+=@%", *p))
-			break;
-	if (*w && !*p) {
-		fputs(w, f);
-		return;
-	}
-	/* '...' unless the word has a quote of its own (never for names) */
-	fprintf(f, strchr(w, '\'') ? "\"%s\"" : "'%s'", w);
-}
-
-static int alg_save(FILE *f, const char *kw, const struct alg *alg,
-		    bool icv)
-{
-	if (!(alg->has & BIT(KIPSEC_ALG_A_KEY)))
-		return fail("saving needs CAP_NET_ADMIN: the kernel did not show the keys");
-	fprintf(f, " %s ", kw);
-	save_word(f, alg->name);
-	fputc(' ', f);
-	if (alg->key_len)
-		hex(f, alg->key, alg->key_len);
-	else
-		fputs("''", f);
-	if (icv)
-		fprintf(f, " %u", alg->icv_bits);
-	return 0;
-}
-
-/* "sel ..." words: what the kernel keeps of a selector. */
-void sel_save(FILE *f, const struct sel *s)
-{
-	bool icmp = s->proto == IPPROTO_ICMP || s->proto == IPPROTO_ICMPV6;
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], pbuf[8];
-	char dev[IF_NAMESIZE + 8];
-	uint16_t fam = s->family ? s->family : AF_INET;
-
-	fprintf(f, "src %s/%u dst %s/%u",
-		addr_str(s->has & BIT(KIPSEC_SEL_A_SADDR) ? &s->saddr : NULL,
-			 fam, src), s->splen,
-		addr_str(s->has & BIT(KIPSEC_SEL_A_DADDR) ? &s->daddr : NULL,
-			 fam, dst), s->dplen);
-	if (s->proto)
-		fprintf(f, " proto %s", upper_proto_name(s->proto, pbuf));
-	if (s->sport_mask)
-		fprintf(f, " %s %u", icmp ? "type" : "sport", s->sport);
-	if (s->dport_mask)
-		fprintf(f, " %s %u", icmp ? "code" : "dport", s->dport);
-	if (s->ifindex > 0) {
-		if (!if_indextoname((unsigned int)s->ifindex, dev))
-			snprintf(dev, sizeof(dev), "if%d", s->ifindex);
-		fprintf(f, " dev %s", dev);
-	}
-}
-
-int sa_save(FILE *f, const struct sa *sa)
-{
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-	const char *proto = xfrm_proto_name(sa->proto);
-	const char *mode = mode_name(sa->mode);
-	bool esn = sa->flags & KIPSEC_SA_F_ESN;
-	uint32_t flags = sa->flags;
-	size_t i;
-
-	addr_str(sa->has & BIT(KIPSEC_SA_A_SADDR) ? &sa->saddr : NULL,
-		 sa->family, s);
-	addr_str(&sa->daddr, sa->family, d);
-	if (flags & KIPSEC_SA_F_LARVAL) {
-		fprintf(f, "# larval SA src %s dst %s proto %s spi 0x%08x skipped (it has no keys yet)\n",
-			s, d, proto ? proto : "?", sa->spi);
-		return 0;
-	}
-	if (!proto || !mode)
-		return fail("SA spi 0x%08x: protocol %u or mode %u is unknown to this tool",
-			    sa->spi, sa->proto, sa->mode);
-	fprintf(f, "state add src %s dst %s proto %s spi 0x%08x reqid %u mode %s replay-window %u",
-		s, d, proto, sa->spi, sa->reqid, mode, sa->replay_window);
-	if (flags) {
-		fputs(" flag", f);
-		for (i = 0; sa_flags[i].name; i++) {
-			if (!(sa_flags[i].bit & flags) ||
-			    sa_flags[i].bit == SA_FLAG_ACCEPTED)
-				continue;
-			fprintf(f, " %s", sa_flags[i].name);
-			flags &= ~sa_flags[i].bit;
-		}
-		if (flags)
-			return fail("SA spi 0x%08x: flags 0x%x are unknown to this tool",
-				    sa->spi, flags);
-	}
-	if ((sa->has & BIT(KIPSEC_SA_A_ALG_AEAD)) &&
-	    alg_save(f, "aead", &sa->aead, true))
-		return -1;
-	if ((sa->has & BIT(KIPSEC_SA_A_ALG_CRYPT)) &&
-	    alg_save(f, "enc", &sa->crypt, false))
-		return -1;
-	if ((sa->has & BIT(KIPSEC_SA_A_ALG_AUTH)) &&
-	    alg_save(f, sa->auth.icv_bits ? "auth-trunc" : "auth", &sa->auth,
-		     sa->auth.icv_bits))
-		return -1;
-	if (sa->has & BIT(KIPSEC_SA_A_SEL)) {
-		fputs(" sel ", f);
-		sel_save(f, &sa->sel);
-	}
-	for (i = 0; sa_limits[i].name; i++)
-		if (sa->lifetime.v[sa_limits[i].attr])
-			fprintf(f, " limit %s %llu", sa_limits[i].name,
-				(unsigned long long)sa->lifetime.v[sa_limits[i].attr]);
-	if ((sa->has & BIT(KIPSEC_SA_A_SET_MARK)) && sa->mark_value)
-		fprintf(f, " output-mark 0x%x mask 0x%x", sa->mark_value,
-			sa->mark_mask);
-	/* the sequence numbers, so that a restored SA never reuses one */
-	fprintf(f, " replay-seq %u replay-oseq %u", (uint32_t)sa->seq,
-		(uint32_t)sa->oseq);
-	if (esn)
-		fprintf(f, " replay-seq-hi %u replay-oseq-hi %u",
-			(uint32_t)(sa->seq >> 32), (uint32_t)(sa->oseq >> 32));
-	fputc('\n', f);
-	return 0;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What SAs and policies share: names, selectors, addresses, lifetimes. */
 #include "xfrm.h"
+#include "print.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -315,6 +316,7 @@ void sel_print(const struct out *o, const struct sel *s, uint16_t family)
 	bool icmp = s->proto == IPPROTO_ICMP || s->proto == IPPROTO_ICMPV6;
 	const char *pk = icmp ? "type" : "sport", *dk = icmp ? "code" : "dport";
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	char sp[INET6_ADDRSTRLEN + 4], dp[INET6_ADDRSTRLEN + 4];
 	char pbuf[8], dev[IF_NAMESIZE + 8];
 	uint16_t f = s->family ? s->family : family ? family : AF_INET;
 
@@ -322,28 +324,21 @@ void sel_print(const struct out *o, const struct sel *s, uint16_t family)
 	addr_str(s->has & BIT(KIPSEC_SEL_A_DADDR) ? &s->daddr : NULL, f, dst);
 	if (s->ifindex > 0)
 		dev_name(s->ifindex, dev);
-	if (o->j) {
-		json_strf(o->j, "src", "%s/%u", src, s->splen);
-		json_strf(o->j, "dst", "%s/%u", dst, s->dplen);
-		if (s->proto)
-			json_str(o->j, "proto", upper_proto_name(s->proto, pbuf));
-		if (s->sport_mask)
-			json_u64(o->j, pk, s->sport);
-		if (s->dport_mask)
-			json_u64(o->j, dk, s->dport);
-		if (s->ifindex > 0)
-			json_str(o->j, "dev", dev);
-		return;
-	}
-	fprintf(o->f, "src %s/%u dst %s/%u ", src, s->splen, dst, s->dplen);
+	snprintf(sp, sizeof(sp), "%s/%u", src, s->splen);
+	snprintf(dp, sizeof(dp), "%s/%u", dst, s->dplen);
+	print_str(o, PRINT_ANY, "src", "src %s ", sp);
+	print_str(o, PRINT_ANY, "dst", "dst %s ", dp);
 	if (s->proto)
-		fprintf(o->f, "proto %s ", upper_proto_name(s->proto, pbuf));
+		print_str(o, PRINT_ANY, "proto", "proto %s ",
+			  upper_proto_name(s->proto, pbuf));
 	if (s->sport_mask)
-		fprintf(o->f, "%s %u ", pk, s->sport);
+		print_u64(o, PRINT_ANY, pk, icmp ? "type %llu " : "sport %llu ",
+			  s->sport);
 	if (s->dport_mask)
-		fprintf(o->f, "%s %u ", dk, s->dport);
+		print_u64(o, PRINT_ANY, dk, icmp ? "code %llu " : "dport %llu ",
+			  s->dport);
 	if (s->ifindex > 0)
-		fprintf(o->f, "dev %s ", dev);
+		print_str(o, PRINT_ANY, "dev", "dev %s ", dev);
 }
 
 bool sel_match(const struct sel *f, const struct sel *s)
@@ -466,24 +461,25 @@ const char *time_str(uint64_t t, char buf[32])
 
 void cur_print(const struct out *o, const struct u64s *cur, const char *pfx)
 {
-	char add[32], use[32];
+	char t[32];
 
-	if (o->j) {
-		json_obj_open(o->j, "lifetime");
-		json_u64(o->j, "bytes", cur->v[KIPSEC_CUR_A_BYTES]);
-		json_u64(o->j, "packets", cur->v[KIPSEC_CUR_A_PACKETS]);
-		json_u64(o->j, "add-time", cur->v[KIPSEC_CUR_A_ADD_TIME]);
-		json_u64(o->j, "use-time", cur->v[KIPSEC_CUR_A_USE_TIME]);
-		json_obj_close(o->j);
-		return;
-	}
-	fprintf(o->f, "%slifetime current:\n", pfx);
-	fprintf(o->f, "%s  %llu(bytes), %llu(packets)\n", pfx,
-		(unsigned long long)cur->v[KIPSEC_CUR_A_BYTES],
-		(unsigned long long)cur->v[KIPSEC_CUR_A_PACKETS]);
-	fprintf(o->f, "%s  add %s use %s\n", pfx,
-		time_str(cur->v[KIPSEC_CUR_A_ADD_TIME], add),
-		time_str(cur->v[KIPSEC_CUR_A_USE_TIME], use));
+	print_open_obj(o, "lifetime");
+	print_text(o, "%slifetime current:\n%s", pfx, pfx);
+	print_u64(o, PRINT_ANY, "bytes", "  %llu(bytes), ",
+		  cur->v[KIPSEC_CUR_A_BYTES]);
+	print_u64(o, PRINT_ANY, "packets", "%llu(packets)\n",
+		  cur->v[KIPSEC_CUR_A_PACKETS]);
+	/* Text: dates; JSON: seconds since the epoch. */
+	print_str(o, PRINT_FP, NULL, "%s  add ", pfx);
+	print_str(o, PRINT_FP, NULL, "%s ",
+		  time_str(cur->v[KIPSEC_CUR_A_ADD_TIME], t));
+	print_u64(o, PRINT_JSON, "add-time", NULL,
+		  cur->v[KIPSEC_CUR_A_ADD_TIME]);
+	print_str(o, PRINT_FP, NULL, "use %s\n",
+		  time_str(cur->v[KIPSEC_CUR_A_USE_TIME], t));
+	print_u64(o, PRINT_JSON, "use-time", NULL,
+		  cur->v[KIPSEC_CUR_A_USE_TIME]);
+	print_close_obj(o);
 }
 
 int count_show(const struct nlmsghdr *nlh, struct show *show, uint16_t attr,
@@ -495,14 +491,11 @@ int count_show(const struct nlmsghdr *nlh, struct show *show, uint16_t attr,
 	if (!nest)
 		return MNL_CB_OK;
 	u64s_from(nest, &st);
-	if (show->out.j) {
-		json_obj_open(show->out.j, NULL);
-		json_u64(show->out.j, "count", st.v[attr]);
-		json_obj_close(show->out.j);
-	} else {
-		fprintf(show->out.f, "\t %s count %llu\n", label,
-			(unsigned long long)st.v[attr]);
-	}
+	print_open_obj(&show->out, NULL);
+	print_text(&show->out, "\t %s", label);
+	print_u64(&show->out, PRINT_ANY, "count", " count %llu\n",
+		  st.v[attr]);
+	print_close_obj(&show->out);
 	show->count++;
 	return MNL_CB_OK;
 }

@@ -192,6 +192,8 @@ void state_build(const struct state_cmd *c, struct nl_req *req);
 /* Reads a KIPSEC_A_SA nest. */
 void sa_from(const struct nlattr *nest, struct sa *sa);
 void sa_print(const struct out *o, const struct sa *sa);
+/* Key bytes as hex (0x...), as ip prints and parses them. */
+void key_hex(FILE *f, const uint8_t *p, size_t len);
 bool sa_match(const struct sa *filter, const struct sa *sa);
 /* Reply callback: prints each SA that passes show->filter. */
 int sa_show_cb(const struct nlmsghdr *nlh, void *show);
@@ -219,6 +221,10 @@ void policy_build(const struct policy_cmd *c, struct nl_req *req);
 
 void pol_from(const struct nlattr *nest, struct policy *p);
 void pol_print(const struct out *o, const struct policy *p);
+/* A template nest; a template printed under a policy (@key: see pol_print_key). */
+void tmpl_from(const struct nlattr *nest, struct tmpl *t);
+void tmpl_print(const struct out *o, const struct tmpl *t, uint16_t family,
+		const char *key);
 bool pol_match(const struct policy *filter, const struct policy *p);
 int pol_show_cb(const struct nlmsghdr *nlh, void *show);
 /* GET_DEFAULT reply: ip's "Default policies:" block, or JSON. */
