@@ -69,31 +69,23 @@ CLONE_NEWNET = 0x40000000
 # Loaded by load_scapy(): the server does it once, before forking.
 S = None
 
-# Suites: what kipsec calls them is in tests/lib/esporacle.sh; here what
-# scapy 2.5 calls them and their geometry.
-SUITES = {
-    'gcm': dict(aead=True, crypt='AES-GCM', auth=None, ekey=20, akey=0,
-                salt=4, iv=8, align=4, icv=16),
-    'chacha': dict(aead=True, crypt='CHACHA20-POLY1305', auth=None, ekey=36,
-                   akey=0, salt=4, iv=8, align=4, icv=16),
-    'cbc-sha256': dict(aead=False, crypt='AES-CBC', auth='SHA2-256-128',
-                       ekey=16, akey=32, salt=0, iv=16, align=16, icv=16),
-    'ctr-sha1': dict(aead=False, crypt='AES-CTR', auth='HMAC-SHA1-96',
-                     ekey=20, akey=20, salt=4, iv=8, align=4, icv=12),
-}
+# Suites: tests/lib/suites.tsv's "oracle" set (what kipsec calls them,
+# what scapy 2.5 calls them and their geometry). AES-XCBC-MAC-96 is not
+# scapy's: register_xcbc() adds it.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import suites as suite_table	# noqa: E402
 
-# AH suites: what kipsec calls them is in tests/lib/esporacle.sh
-# (use_ah_suite); here what scapy 2.5 calls them, key and ICV bytes, and
-# the hash of the HMACs (None: AES-based). AES-XCBC-MAC-96 is not scapy's:
-# register_xcbc() adds it.
+SUITES = {
+    s['name']: dict(aead=s['kind'] in ('gcm', 'chacha', 'gmac'),
+                    crypt=s['scapy_crypt'],
+                    auth=s['scapy_auth'], ekey=s['ekey'], akey=s['akey'],
+                    salt=s['salt'], iv=s['iv'], align=s['align'],
+                    icv=s['icv'])
+    for s in suite_table.in_set('oracle') if s['proto'] == 'esp'}
 AH_SUITES = {
-    'ah-sha1': dict(auth='HMAC-SHA1-96', akey=20, icv=12, hash='SHA1'),
-    'ah-sha256': dict(auth='SHA2-256-128', akey=32, icv=16, hash='SHA256'),
-    'ah-sha384': dict(auth='SHA2-384-192', akey=48, icv=24, hash='SHA384'),
-    'ah-sha512': dict(auth='SHA2-512-256', akey=64, icv=32, hash='SHA512'),
-    'ah-cmac': dict(auth='AES-CMAC-96', akey=16, icv=12, hash=None),
-    'ah-xcbc': dict(auth='AES-XCBC-MAC-96', akey=16, icv=12, hash=None),
-}
+    s['name']: dict(auth=s['scapy_auth'], akey=s['akey'], icv=s['icv'],
+                    hash=s['hash'].upper() if s['hash'] else None)
+    for s in suite_table.in_set('oracle') if s['proto'] == 'ah'}
 
 
 def load_scapy():

@@ -7,6 +7,8 @@
 # then serves every test: "oracle CMD ARGS..." hands it one command through
 # a FIFO and prints what the command printed; its status is the command's.
 
+source "$(dirname "${BASH_SOURCE[0]}")/suites.sh"
+
 ORACLE_PY=/usr/bin/python3
 ORACLE_SCRIPT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/esporacle.py
 ORACLE_DIR=/tmp/kipsec-esporacle
@@ -93,58 +95,33 @@ randkey() {
 	_k=${_k:0:$((2 + 2 * $2))}
 }
 
-# use_suite SUITE: fresh keys for SUITE; sets ALGO (kipsec's algorithm
-# words) and ORACLE_KEYS (the helper's options for the same suite/keys).
+# use_suite SUITE: fresh keys for SUITE (an ESP suite of tests/lib/
+# suites.tsv's "oracle" set: gcm, chacha, cbc-sha256, ctr-sha1); sets ALGO
+# (kipsec's algorithm words) and ORACLE_KEYS (the helper's options for the
+# same suite and keys).
 use_suite() {
-	local ek ak=
-	case $1 in
-	gcm)
-		randkey ek 20
-		ALGO=(aead 'rfc4106(gcm(aes))' "$ek" 128) ;;
-	chacha)
-		randkey ek 36
-		ALGO=(aead 'rfc7539esp(chacha20,poly1305)' "$ek" 128) ;;
-	cbc-sha256)
-		randkey ek 16
-		randkey ak 32
-		ALGO=(enc 'cbc(aes)' "$ek" auth-trunc 'hmac(sha256)' "$ak" 128) ;;
-	ctr-sha1)
-		randkey ek 20
-		randkey ak 20
-		ALGO=(enc 'rfc3686(ctr(aes))' "$ek" auth 'hmac(sha1)' "$ak") ;;
-	*) fail "use_suite: unknown suite $1" ;;
-	esac
+	local ek= ak=
+	suite_row "$1" && [[ $SUITE_PROTO == esp ]] ||
+		fail "use_suite: unknown suite $1"
+	((SUITE_EKEY)) && randkey ek "$SUITE_EKEY"
+	((SUITE_AKEY)) && randkey ak "$SUITE_AKEY"
+	suite_words "$1" "$ek" "$ak"
+	ALGO=("${SUITE_WORDS[@]}")
 	ORACLE_KEYS=(--suite "$1" --ekey "$ek")
 	[[ -z $ak ]] || ORACLE_KEYS+=(--akey "$ak")
 }
 
-# use_ah_suite ALG: AH (RFC 4302) with a fresh key for ALG (sha1, sha256,
-# sha384, sha512: HMAC with a 96/128/192/256-bit ICV; cmac, xcbc: AES-CMAC-96,
-# AES-XCBC-MAC-96); sets ALGO, ORACLE_KEYS (the helper's suite "ah-ALG")
+# use_ah_suite ALG: AH (RFC 4302) with a fresh key for ALG (suites.tsv's
+# "ah-ALG": sha1, sha256, sha384, sha512 are HMAC with a 96/128/192/256-bit
+# ICV; cmac, xcbc AES-CMAC-96, AES-XCBC-MAC-96); sets ALGO, ORACLE_KEYS
 # and PROTO=ah for kipsec_side.
 use_ah_suite() {
 	local ak
-	case $1 in
-	sha1)
-		randkey ak 20
-		ALGO=(auth sha1 "$ak") ;;
-	sha256)
-		randkey ak 32
-		ALGO=(auth-trunc 'hmac(sha256)' "$ak" 128) ;;
-	sha384)
-		randkey ak 48
-		ALGO=(auth-trunc 'hmac(sha384)' "$ak" 192) ;;
-	sha512)
-		randkey ak 64
-		ALGO=(auth-trunc 'hmac(sha512)' "$ak" 256) ;;
-	cmac)
-		randkey ak 16
-		ALGO=(auth 'cmac(aes)' "$ak") ;;
-	xcbc)
-		randkey ak 16
-		ALGO=(auth 'xcbc(aes)' "$ak") ;;
-	*) fail "use_ah_suite: unknown AH algorithm $1" ;;
-	esac
+	suite_row "ah-$1" && [[ $SUITE_PROTO == ah ]] ||
+		fail "use_ah_suite: unknown AH algorithm $1"
+	randkey ak "$SUITE_AKEY"
+	suite_words "ah-$1" "" "$ak"
+	ALGO=("${SUITE_WORDS[@]}")
 	PROTO=ah
 	ORACLE_KEYS=(--suite "ah-$1" --akey "$ak")
 }

@@ -28,6 +28,8 @@
 # when the host is busy): this file keeps to bash builtins, `ip -b`
 # batches, busybox's nsenter, and two tool calls per counter snapshot.
 
+source "$(dirname "${BASH_SOURCE[0]}")/suites.sh"
+
 IOP_OUT=${KIPSEC_IOP_OUT:-/tmp/kipsec-iop}
 IOP_DATA=$IOP_OUT/tcp-data		# the TCP payload, once per boot
 IOP_PATTERN=6b69707365632d636c656172	# ping -p: "kipsec-clear"
@@ -87,63 +89,24 @@ iop_hex() {
 	REPLY=$out
 }
 
-# iop_suite SUITE: the ip-xfrm algorithm words of SUITE with fresh keys in
-# IOP_ALG; IOP_KEYS holds "enc-key auth-key" (hex, "-" for none) for the
-# manifest. Every key size and ICV length of every suite the issue lists;
-# both ip spellings (aliases and crypto API names) appear.
+# iop_suite SUITE: the ip-xfrm algorithm words of SUITE (tests/lib/
+# suites.tsv: every key size and ICV length of every suite the issue lists;
+# both ip spellings, aliases and crypto API names, appear) with fresh keys
+# in IOP_ALG; IOP_KEYS holds "enc-key auth-key" (hex, "-" for none) for the
+# manifest.
 iop_suite() {
-	local s=$1 ek ak kb icv
-	case $s in
-	gcm*-*)
-		kb=${s#gcm}
-		icv=${kb#*-}
-		kb=${kb%-*}
-		iop_hex $((kb / 8 + 4)); ek=$REPLY
-		IOP_ALG=(aead 'rfc4106(gcm(aes))' "0x$ek" "$icv")
-		ak=- ;;
-	chacha)
-		iop_hex 36; ek=$REPLY
-		IOP_ALG=(aead 'rfc7539esp(chacha20,poly1305)' "0x$ek" 128)
-		ak=- ;;
-	gmac128 | gmac256)
-		iop_hex $((${s#gmac} / 8 + 4)); ek=$REPLY
-		IOP_ALG=(aead 'rfc4543(gcm(aes))' "0x$ek" 128)
-		ak=- ;;
-	cbc128-sha1)
-		iop_hex 16; ek=$REPLY; iop_hex 20; ak=$REPLY
-		IOP_ALG=(enc aes "0x$ek" auth sha1 "0x$ak") ;;
-	cbc192-sha256)
-		iop_hex 24; ek=$REPLY; iop_hex 32; ak=$REPLY
-		IOP_ALG=(enc 'cbc(aes)' "0x$ek" auth-trunc 'hmac(sha256)' "0x$ak" 128) ;;
-	cbc256-sha384)
-		iop_hex 32; ek=$REPLY; iop_hex 48; ak=$REPLY
-		IOP_ALG=(enc 'cbc(aes)' "0x$ek" auth-trunc 'hmac(sha384)' "0x$ak" 192) ;;
-	cbc128-sha512)
-		iop_hex 16; ek=$REPLY; iop_hex 64; ak=$REPLY
-		IOP_ALG=(enc aes "0x$ek" auth-trunc 'hmac(sha512)' "0x$ak" 256) ;;
-	ctr256-sha1)
-		iop_hex 36; ek=$REPLY; iop_hex 20; ak=$REPLY
-		IOP_ALG=(enc 'rfc3686(ctr(aes))' "0x$ek" auth-trunc 'hmac(sha1)' "0x$ak" 96) ;;
-	ctr128-sha256)
-		iop_hex 20; ek=$REPLY; iop_hex 32; ak=$REPLY
-		IOP_ALG=(enc 'rfc3686(ctr(aes))' "0x$ek" auth-trunc 'hmac(sha256)' "0x$ak" 128) ;;
-	ctr192-sha384)
-		# "auth" without -trunc: the default ICV (192 bits); ip's alias
-		# "sha384" XFRM does not know.
-		iop_hex 28; ek=$REPLY; iop_hex 48; ak=$REPLY
-		IOP_ALG=(enc 'rfc3686(ctr(aes))' "0x$ek" auth 'hmac(sha384)' "0x$ak") ;;
-	ctr256-sha512)
-		iop_hex 36; ek=$REPLY; iop_hex 64; ak=$REPLY
-		IOP_ALG=(enc 'rfc3686(ctr(aes))' "0x$ek" auth-trunc 'hmac(sha512)' "0x$ak" 256) ;;
-	null-sha256)
-		iop_hex 32; ak=$REPLY; ek=-
-		IOP_ALG=(enc 'ecb(cipher_null)' "" auth-trunc 'hmac(sha256)' "0x$ak" 128) ;;
-	null-sha1)
-		iop_hex 20; ak=$REPLY; ek=-
-		IOP_ALG=(enc 'ecb(cipher_null)' "" auth sha1 "0x$ak") ;;
-	*)
-		fail "unknown suite $s" ;;
-	esac
+	local ek=- ak=-
+	suite_row "$1" || fail "unknown suite $1"
+	if ((SUITE_EKEY)); then
+		iop_hex "$SUITE_EKEY"
+		ek=$REPLY
+	fi
+	if ((SUITE_AKEY)); then
+		iop_hex "$SUITE_AKEY"
+		ak=$REPLY
+	fi
+	suite_words "$1" "0x$ek" "0x$ak"
+	IOP_ALG=("${SUITE_WORDS[@]}")
 	IOP_KEYS="$ek $ak"
 }
 
