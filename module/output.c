@@ -120,6 +120,16 @@ static u8 outer_proto(const struct kipsec_sa *sa)
 }
 
 /*
+ * Bytes between the IP header and the payload: ESP's or AH's header and,
+ * if the SA has one, the encapsulation's (pushed by kipsec_output_headers()
+ * into the front of this gap in transport mode).
+ */
+static unsigned int xform_hdrlen(const struct kipsec_sa *sa)
+{
+	return sa->type->hdrlen(sa) + (sa->encap ? sa->encap->hdrlen(sa) : 0);
+}
+
+/*
  * The largest packet @sa can protect on @dst without the outer packet
  * exceeding the device MTU, not the route's PMTU: the ICMP errors below
  * lower the PMTU of the inner route, which in transport mode (and between
@@ -129,13 +139,11 @@ static unsigned int inner_mtu(const struct kipsec_sa *sa,
 			      const struct dst_entry *dst)
 {
 	unsigned int mtu = READ_ONCE(dst->dev->mtu);
-	unsigned int hdrs = sa->type->hdrlen(sa);
+	unsigned int hdrs = xform_hdrlen(sa);
 
 	if (sa->mode == KIPSEC_MODE_TUNNEL)
 		hdrs += sa->key.family == AF_INET ? sizeof(struct iphdr) :
 						    sizeof(struct ipv6hdr);
-	if (sa->encap)
-		hdrs += sa->encap->hdrlen(sa);
 	/* A device too small for the headers alone: nothing fits. */
 	if (mtu <= hdrs)
 		return 0;
@@ -151,7 +159,7 @@ static void output_one(struct kipsec_sa *sa, struct sk_buff *skb,
 		       struct dst_entry *dst, u16 family, bool df)
 {
 	struct kipsec_skb_cb *cb = KIPSEC_CB(skb);
-	unsigned int xlen = sa->type->hdrlen(sa);
+	unsigned int xlen = xform_hdrlen(sa);
 	u8 *nh, proto;
 
 	cb->sa = sa;
