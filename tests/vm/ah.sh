@@ -45,10 +45,19 @@ AH_COMBOS=(
 
 # ah_test ALG ESN_COMBOS COMBO...: one boot's worth of AH for ALG; the
 # combos named in ESN_COMBOS (comma-separated) use ESN with sequence
-# numbers starting just below 2^32.
+# numbers starting just below 2^32.  With KIPSEC_AH_ESN_ONLY=1 (make
+# check-debug's forced-async boot, to fit its 90 minutes: AH through cryptd
+# on the debug kernel takes about four minutes per algorithm), every
+# algorithm but HMAC-SHA-256 runs its ESN combos only: each algorithm's
+# transform still goes through cryptd, one of them in every combination.
 ah_test() {
 	local alg=$1 esn_combos=,$2, c name mode a b oa ob p f i=0
 	shift 2
+	if [[ ${KIPSEC_AH_ESN_ONLY:-} == 1 && $alg != sha256 ]]; then
+		local only
+		IFS=, read -ra only <<<"${esn_combos#,}"
+		set -- "${only[@]}"
+	fi
 	load_module
 	modprobe -a ah4 ah6 xfrm_user
 	two_hosts
