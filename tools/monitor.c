@@ -73,12 +73,10 @@ static void flush_print(const struct out *o, const struct nlmsghdr *nlh,
 	}
 	if (!name && num[0] && nest)
 		name = num;
-	if (o->j) {
-		if (name)
-			json_str(o->j, sa ? "proto" : "dir", name);
-	} else if (name) {
-		fprintf(o->f, " %s %s", sa ? "proto" : "dir", name);
-	}
+	if (name)
+		print_str(o, PRINT_ANY, sa ? "proto" : "dir",
+			  sa ? " proto %s" : " dir %s", name);
+	print_nl(o, PRINT_FP);
 }
 
 static void acquire_print(const struct out *o, const struct nlmsghdr *nlh)
@@ -89,7 +87,6 @@ static void acquire_print(const struct out *o, const struct nlmsghdr *nlh)
 	struct policy p;
 	struct tmpl t;
 	struct sel pkt;
-	const char *proto;
 
 	memset(&p, 0, sizeof(p));
 	memset(&pkt, 0, sizeof(pkt));
@@ -101,7 +98,7 @@ static void acquire_print(const struct out *o, const struct nlmsghdr *nlh)
 		memset(&t, 0, sizeof(t));
 	if (sn)
 		sel_from(sn, &pkt);
-	if (o->j) {
+	if (o->j) {	/* the objects present, as list and get print them */
 		if (pn)
 			pol_print_key(o, &p, "policy");
 		if (tn)
@@ -113,17 +110,40 @@ static void acquire_print(const struct out *o, const struct nlmsghdr *nlh)
 		}
 		return;
 	}
-	proto = xfrm_proto_name(t.proto);
-	if (proto)
-		fprintf(o->f, " proto %s \n", proto);
-	else
-		fprintf(o->f, " proto %u \n", t.proto);
-	fputs("  sel ", o->f);
+	/* ip xfrm monitor's layout: the template's protocol first */
+	print_name(o, PRINT_FP, NULL, " proto %s \n", xfrm_proto_name(t.proto),
+		   t.proto);
+	print_text(o, "  sel ");
 	sel_print(o, &pkt, p.sel.family);
-	fputs("\n  policy ", o->f);
+	print_text(o, "\n  policy ");
 	pol_print(o, &p);
 	if (tn)
 		tmpl_print(o, &t, p.sel.family, NULL);
+}
+
+/*
+ * EXPIRE { HARD, SA }: "hard" in JSON; in text, ip's line before the SA
+ * (the SA's identity, or "hard N" alone when the SA is missing).
+ */
+static void expire_print(const struct out *o, const struct nlattr *nest,
+			 bool hard)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	const char *proto;
+	struct sa sa;
+
+	print_bool(o, PRINT_JSON, "hard", NULL, hard);
+	if (!nest) {
+		print_bool(o, PRINT_FP, NULL, "hard %d\n", hard);
+		return;
+	}
+	sa_from(nest, &sa);
+	proto = xfrm_proto_name(sa.proto);
+	print_text(o, "src %s dst %s proto %s spi 0x%08x hard %d\n",
+		   addr_str(sa.has & BIT(KIPSEC_SA_A_SADDR) ? &sa.saddr : NULL,
+			    sa.family, s),
+		   addr_str(&sa.daddr, sa.family, d), proto ? proto : "?",
+		   sa.spi, hard);
 }
 
 int event_print(const struct out *o, const struct nlmsghdr *nlh,
@@ -140,18 +160,13 @@ int event_print(const struct out *o, const struct nlmsghdr *nlh,
 			break;
 	if (i == ARRAY_SIZE(events) || !(events[i].obj & mask))
 		return 0;
-	if (o->j) {
-		json_obj_open(o->j, NULL);
-		json_str(o->j, "event", events[i].name);
-	} else {
-		fputs(events[i].prefix, o->f);
-	}
+	print_open_obj(o, NULL);
+	print_str(o, PRINT_JSON, "event", NULL, events[i].name);
+	print_text(o, "%s", events[i].prefix);
 	switch (g->cmd) {
 	case KIPSEC_CMD_FLUSH_SA:
 	case KIPSEC_CMD_FLUSH_POLICY:
 		flush_print(o, nlh, g->cmd);
-		if (!o->j)
-			fputc('\n', o->f);
 		break;
 	case KIPSEC_CMD_NEW_POLICY:
 	case KIPSEC_CMD_UPD_POLICY:
@@ -162,8 +177,8 @@ int event_print(const struct out *o, const struct nlmsghdr *nlh,
 
 			pol_from(nest, &p);
 			pol_print_key(o, &p, "policy");
-		} else if (!o->j) {
-			fputc('\n', o->f);
+		} else {
+			print_nl(o, PRINT_FP);
 		}
 		break;
 	case KIPSEC_CMD_ACQUIRE:
@@ -171,41 +186,20 @@ int event_print(const struct out *o, const struct nlmsghdr *nlh,
 		break;
 	default:	/* the SA events and EXPIRE */
 		nest = msg_nest(nlh, KIPSEC_A_SA);
-		if (g->cmd == KIPSEC_CMD_EXPIRE) {
-			bool hard = msg_nest(nlh, KIPSEC_A_EXPIRE_HARD);
-
-			if (o->j)
-				json_bool(o->j, "hard", hard);
-			if (!o->j && nest) {
-				struct sa sa;
-				char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-				const char *proto;
-
-				sa_from(nest, &sa);
-				proto = xfrm_proto_name(sa.proto);
-				fprintf(o->f, "src %s dst %s proto %s spi 0x%08x hard %d\n",
-					addr_str(sa.has & BIT(KIPSEC_SA_A_SADDR) ?
-						 &sa.saddr : NULL, sa.family, s),
-					addr_str(&sa.daddr, sa.family, d),
-					proto ? proto : "?", sa.spi, hard);
-			} else if (!o->j) {
-				fprintf(o->f, "hard %d\n", hard);
-			}
-		}
+		if (g->cmd == KIPSEC_CMD_EXPIRE)
+			expire_print(o, nest, msg_nest(nlh, KIPSEC_A_EXPIRE_HARD));
 		if (nest) {
 			struct sa sa;
 
 			sa_from(nest, &sa);
 			sa_print_key(o, &sa, "sa");
-		} else if (!o->j && g->cmd != KIPSEC_CMD_EXPIRE) {
-			fputc('\n', o->f);
+		} else if (g->cmd != KIPSEC_CMD_EXPIRE) {
+			print_nl(o, PRINT_FP);
 		}
 		break;
 	}
-	if (o->j) {
-		json_obj_close(o->j);
-		fputc('\n', o->f);
-	}
+	print_close_obj(o);
+	print_nl(o, PRINT_JSON);	/* one JSON object per line */
 	return 1;
 }
 
@@ -299,9 +293,13 @@ int do_monitor(int verb, int argc, char **argv)
 			if (errno == ENOBUFS) {
 				/* the kernel dropped events: say so, go on */
 				if (o.j)
-					puts("{\"event\":\"lost\"}");
-				else
-					puts("Events lost: the receive buffer overflowed; re-read the state with \"kipsec state list\" and \"kipsec policy list\"");
+					json_init(&j, stdout);
+				print_open_obj(&o, NULL);
+				print_str(&o, PRINT_ANY, "event",
+					  "Events %s: the receive buffer overflowed; re-read the state with \"kipsec state list\" and \"kipsec policy list\"\n",
+					  "lost");
+				print_close_obj(&o);
+				print_nl(&o, PRINT_JSON);
 				fflush(stdout);
 				continue;
 			}

@@ -180,15 +180,13 @@ void pol_print_key(const struct out *o, const struct policy *p,
 	print_u64(o, o->stats ? PRINT_ANY : PRINT_JSON, "index", "index %llu ",
 		  p->index);
 	print_u64(o, PRINT_ANY, "priority", "priority %llu \n", p->priority);
-	/* Text: use counters, then templates; JSON: the other way round. */
-	if (o->stats && !o->j)
+	/* ip's order: use counters, then templates (JSON keys in the same) */
+	if (o->stats)
 		cur_print(o, &p->cur, "\t");
 	print_open_arr(o, "tmpl");
 	for (i = 0; i < p->ntmpl; i++)
 		tmpl_print(o, &p->tmpl[i], p->sel.family, NULL);
 	print_close_arr(o);
-	if (o->stats && o->j)
-		cur_print(o, &p->cur, "\t");
 	print_close_obj(o);
 }
 

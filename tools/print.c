@@ -41,6 +41,12 @@ void print_close_arr(const struct out *o)
 		json_arr_close(o->j);
 }
 
+void print_nl(const struct out *o, enum print_to to)
+{
+	if (to_json(o, to) || to_text(o, to))
+		fputc('\n', o->f);
+}
+
 void print_text(const struct out *o, const char *fmt, ...)
 {
 	va_list ap;
@@ -80,6 +86,15 @@ void print_name(const struct out *o, enum print_to to, const char *key,
 		name = buf;
 	}
 	print_str(o, to, key, fmt, name);
+}
+
+void print_bool(const struct out *o, enum print_to to, const char *key,
+		const char *fmt, bool val)
+{
+	if (to_json(o, to))
+		json_bool(o->j, key, val);
+	else if (to_text(o, to))
+		fprintf(o->f, fmt, val);
 }
 
 void print_hex(const struct out *o, enum print_to to, const char *key,

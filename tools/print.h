@@ -9,6 +9,7 @@
 #ifndef KIPSEC_PRINT_H
 #define KIPSEC_PRINT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct out;
@@ -25,6 +26,9 @@ void print_close_obj(const struct out *o);
 void print_open_arr(const struct out *o, const char *key);
 void print_close_arr(const struct out *o);
 
+/* A newline in the outputs @to selects (PRINT_JSON: ends a line of JSON). */
+void print_nl(const struct out *o, enum print_to to);
+
 /* Text only: @fmt as printf's. */
 void print_text(const struct out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -38,6 +42,9 @@ void print_u64(const struct out *o, enum print_to to, const char *key,
 /* A name, or @num when there is none: %s in @fmt; JSON: a string. */
 void print_name(const struct out *o, enum print_to to, const char *key,
 		const char *fmt, const char *name, unsigned int num);
+/* A truth value: %d (0 or 1) in @fmt; JSON: true or false. */
+void print_bool(const struct out *o, enum print_to to, const char *key,
+		const char *fmt, bool val);
 /* A 32-bit value: %x in @fmt; JSON: the string "0x%x". */
 void print_hex(const struct out *o, enum print_to to, const char *key,
 	       const char *fmt, uint32_t val);

@@ -349,10 +349,10 @@ static const struct print_case print_cases[] = {
 	{ "print-policy-block-json", in_policy, pol_show_cb, 1, true, false,
 	  "{\"src\":\"2001:db8::/32\",\"dst\":\"::/0\",\"proto\":\"ipv6-icmp\","
 	  "\"type\":135,\"dir\":\"in\",\"action\":\"block\",\"index\":16,"
-	  "\"priority\":0,\"tmpl\":[{\"proto\":\"ah\",\"spi\":\"0x00000000\","
-	  "\"reqid\":0,\"mode\":\"transport\",\"level\":\"use\"}],"
-	  "\"lifetime\":{\"bytes\":0,\"packets\":0,\"add-time\":0,"
-	  "\"use-time\":0}}" },
+	  "\"priority\":0,\"lifetime\":{\"bytes\":0,\"packets\":0,"
+	  "\"add-time\":0,\"use-time\":0},\"tmpl\":[{\"proto\":\"ah\","
+	  "\"spi\":\"0x00000000\",\"reqid\":0,\"mode\":\"transport\","
+	  "\"level\":\"use\"}]}" },
 };
 
 /* Runs @cb on the replies @msgs[0..n) with @filter; returns the output. */
