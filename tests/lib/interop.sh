@@ -29,6 +29,7 @@
 # batches, busybox's nsenter, and two tool calls per counter snapshot.
 
 source "$(dirname "${BASH_SOURCE[0]}")/suites.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/sapair.sh"
 
 IOP_OUT=${KIPSEC_IOP_OUT:-/tmp/kipsec-iop}
 IOP_DATA=$IOP_OUT/tcp-data		# the TCP payload, once per boot
@@ -246,55 +247,16 @@ iop_capture_stop() {
 # does kipsec); for host addresses out and in. TOOL: kipsec, or xfrm for
 # `ip xfrm` (one `ip -b` batch); both take the same words.
 iop_sa_pair() {
-	local ns=$1 tool=$2 spo=$3 spi=$4 mode=$7 ol=$8 or=$9
-	local -a l r
-	read -ra l <<<"$5"
-	read -ra r <<<"$6"
+	local ns=$1 tool=$2 spo=$3 spi=$4 l=$5 r=$6 mode=$7 ol=$8 or=$9 back=in
 	shift 9
-	local replay=() ao=() ai=() pols=() t1 t2 back=in i
+	local replay=()
 	while [[ $1 != -- ]]; do replay+=("$1"); shift; done
 	shift
-	while [[ $1 != -- ]]; do ao+=("$1"); shift; done
-	shift
-	ai=("$@")
-	if [[ $mode == tunnel ]]; then
-		t1="tmpl src $ol dst $or proto esp reqid 1 mode tunnel"
-		t2="tmpl src $or dst $ol proto esp reqid 1 mode tunnel"
-		[[ ${l[0]} == */* ]] && back=fwd
-	else
-		t1="tmpl proto esp reqid 1 mode transport"
-		t2=$t1
-	fi
-	for i in "${!l[@]}"; do
-		pols+=("src ${l[i]} dst ${r[i]} dir out $t1"
-			"src ${r[i]} dst ${l[i]} dir $back $t2")
-	done
-	if [[ $tool == kipsec ]]; then
-		kipsec -n "$ns" state add src "$ol" dst "$or" proto esp spi "$spo" \
-			reqid 1 mode "$mode" "${ao[@]}" "${replay[@]}"
-		kipsec -n "$ns" state add src "$or" dst "$ol" proto esp spi "$spi" \
-			reqid 1 mode "$mode" "${ai[@]}" "${replay[@]}"
-		for i in "${pols[@]}"; do
-			# shellcheck disable=SC2086 # the policy's words
-			kipsec -n "$ns" policy add $i
-		done
-		return
-	fi
-	# ip -b words: quote each one (the algorithm names have parentheses,
-	# cipher_null's key is empty).
-	local q=() w
-	for w in "${ao[@]}"; do q+=("\"$w\""); done
-	local qo=${q[*]}
-	q=()
-	for w in "${ai[@]}"; do q+=("\"$w\""); done
-	local qi=${q[*]}
-	{
-		echo "xfrm state add src $ol dst $or proto esp spi $spo reqid 1 mode $mode $qo ${replay[*]}"
-		echo "xfrm state add src $or dst $ol proto esp spi $spi reqid 1 mode $mode $qi ${replay[*]}"
-		for i in "${pols[@]}"; do
-			echo "xfrm policy add $i"
-		done
-	} | /usr/bin/ip -n "$ns" -b -
+	# A gateway's tunnel (prefixes): what comes back is forwarded.
+	[[ $mode == tunnel && ${l%% *} == */* ]] && back=fwd
+	sa_pair_lines mode="$mode" reqid=1 src="$l" dst="$r" osrc="$ol" \
+		odst="$or" spi="$spo/$spi" dirs=out,$back both="${replay[*]}" \
+		-- "$@" | sa_pair_apply "$ns" "$tool"
 }
 
 # iop_ping NS DST COUNT SIZE: every echo must be answered. The source is

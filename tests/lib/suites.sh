@@ -3,13 +3,15 @@
 
 SUITES_TSV=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/suites.tsv
 
-# suite_row NAME: sets SUITE_PROTO, SUITE_EKEY, SUITE_AKEY and SUITE_TMPL
-# (the words with EK/AK/NOKEY in) from NAME's line; 1 if there is none.
+# suite_row NAME: sets SUITE_PROTO, SUITE_EKEY, SUITE_AKEY, SUITE_KIND,
+# SUITE_IV, SUITE_ICV and SUITE_TMPL (the words with EK/AK/NOKEY in) from
+# NAME's line; 1 if there is none.
 suite_row() {
-	local name sets proto words ekey akey rest
-	while IFS=$'\t' read -r name sets proto words ekey akey rest; do
+	local name sets proto words ekey akey kind iv icv rest
+	while IFS=$'\t' read -r name sets proto words ekey akey kind iv icv rest; do
 		[[ $name == "$1" ]] || continue	# comments too
 		SUITE_PROTO=$proto SUITE_EKEY=$ekey SUITE_AKEY=$akey
+		SUITE_KIND=$kind SUITE_IV=$iv SUITE_ICV=$icv
 		read -ra SUITE_TMPL <<<"$words"
 		return 0
 	done <"$SUITES_TSV"

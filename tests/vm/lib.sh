@@ -27,6 +27,10 @@ expect_out() {
 	[[ $last_out =~ $re ]] || fail "\"$*\" printed \"${last_out:0:300}\", want /$re/"
 }
 
+# sa_pair_lines, sa_pair_apply: the SA pair shared with the interop matrix
+# and the benchmark.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/sapair.sh"
+
 # Network namespaces: tests name theirs kt-*; all are removed after each test.
 cleanup_all_netns() {
 	local ns
@@ -147,61 +151,23 @@ four_hosts() {
 	done
 }
 
-# sa_pair NS [KEY=VALUE]... [-- ALGO...]: one end's SA pair and the
-# policies that use it, installed with TOOL (kipsec or ip xfrm: both take
-# the same words). The one helper every suite sets SAs up with. Keys:
-#   tool=kipsec|"ip xfrm"   [kipsec]
-#   proto=esp|ah            [esp]
-#   mode=transport|tunnel   [transport]
-#   reqid=N                 [0] of both SAs and templates
-#   src=ADDR[/LEN] dst=...  the traffic: this end's side, the peer's
-#   osrc=ADDR odst=ADDR     the SA endpoints (tunnel) [src, dst]
-#   spi=OUT/IN              the SPIs of the outbound and the inbound SA
-#   dirs=out,in[,fwd]       the policies [out,in]; in and fwd take dst->src
-#   both="WORDS"            more words for both SAs (flag af-unspec)
-#   out="WORDS" in="WORDS"  more words for one SA (replay-window 64, or
-#                           its own keys when the directions differ)
-# ALGO... are the algorithm words both SAs share (aead NAME KEY ICV).
+# sa_pair NS [KEY=VALUE]... [-- ALGO... [-- ALGO_IN...]]: one end's SA pair
+# and the policies that use it (tests/lib/sapair.sh, whose keys it takes),
+# installed in one batch with tool=kipsec (the default) or tool="ip xfrm":
+# both take the same words. The one helper every suite sets SAs up with.
 sa_pair() {
-	local ns=$1 k
-	local -A o=([tool]=kipsec [proto]=esp [mode]=transport [reqid]=0
-		[dirs]=out,in [src]= [dst]= [osrc]= [odst]= [spi]= [both]=
-		[out]= [in]=)
+	local ns=$1 tool=kipsec args=() lines
 	shift
 	while (($#)) && [[ $1 != -- ]]; do
-		k=${1%%=*}
-		[[ $1 == *=* && -v o[$k] ]] || fail "sa_pair: unknown word '$1'"
-		o[$k]=${1#*=}
+		case $1 in
+		tool=*) tool=${1#tool=} ;;
+		*) args+=("$1") ;;
+		esac
 		shift
 	done
-	(($#)) && shift
-	local os=${o[osrc]:-${o[src]%/*}} od=${o[odst]:-${o[dst]%/*}}
-	local so=${o[spi]%/*} si=${o[spi]#*/} tool=${o[tool]} d
-	local both ow iw tout=() tin=()
-	read -ra both <<<"${o[both]}"
-	read -ra ow <<<"${o[out]}"
-	read -ra iw <<<"${o[in]}"
-	local id=(proto "${o[proto]}")
-	local rest=(reqid "${o[reqid]}" mode "${o[mode]}")
-	nsx "$ns" $tool state add src "$os" dst "$od" "${id[@]}" spi "$so" \
-		"${rest[@]}" "$@" "${both[@]}" "${ow[@]}"
-	nsx "$ns" $tool state add src "$od" dst "$os" "${id[@]}" spi "$si" \
-		"${rest[@]}" "$@" "${both[@]}" "${iw[@]}"
-	if [[ ${o[mode]} == tunnel ]]; then
-		tout=(src "$os" dst "$od")
-		tin=(src "$od" dst "$os")
-	fi
-	for d in ${o[dirs]//,/ }; do
-		case $d in
-		out)
-			nsx "$ns" $tool policy add src "${o[src]}" dst "${o[dst]}" \
-				dir out tmpl "${tout[@]}" "${id[@]}" "${rest[@]}" ;;
-		in | fwd)
-			nsx "$ns" $tool policy add src "${o[dst]}" dst "${o[src]}" \
-				dir "$d" tmpl "${tin[@]}" "${id[@]}" "${rest[@]}" ;;
-		*) fail "sa_pair: unknown direction '$d'" ;;
-		esac
-	done
+	lines=$(sa_pair_lines "${args[@]}" "$@") || fail "sa_pair: bad arguments"
+	sa_pair_apply "$ns" "$tool" <<<"$lines" ||
+		fail "sa_pair: $tool refused the SA pair in $ns"
 }
 
 # sa_pairs NS_A NS_B [KEY=VALUE]... [-- ALGO...]: sa_pair on both ends of
