@@ -10,9 +10,9 @@
  * appends). One allocation per packet holds the header copy, the ICVs,
  * the request and the scatterlist; one completion serves sync and async.
  *
- * The AH header is padded to a multiple of 4 bytes over IPv4 and 8 over
- * IPv6, as RFC 4302 says; on input both 4 and 8 are accepted over IPv4
- * (XFRM pads to 8 unless "flag align4").
+ * The AH header is padded to a multiple of 8 bytes, as XFRM does, or over
+ * IPv4 to 4 with "flag align4" (RFC 4302 allows either there; IPv6 wants
+ * 8); on input both 4 and 8 are accepted over IPv4.
  */
 #include "alg.h"
 #include "datapath.h"
@@ -65,7 +65,8 @@ static int ah_init_sa(struct kipsec_sa *sa, struct netlink_ext_ack *extack)
 	sa->alg_auth->icv_bits = icv_bits;
 	sa->icvlen = icv_bits / 8;
 	sa->ahlen = ALIGN(AH_HDR_LEN + sa->icvlen,
-			  sa->key.family == AF_INET ? 4 : 8);
+			  sa->key.family == AF_INET &&
+			  (sa->flags & KIPSEC_SA_F_ALIGN4) ? 4 : 8);
 	return 0;
 }
 
@@ -424,10 +425,11 @@ static void ah_input(struct kipsec_sa *sa, struct sk_buff *skb,
 		goto malformed;
 	ah = (struct ip_auth_hdr *)skb->data;
 	ahlen = (ah->hdrlen + 2) * 4;
-	/* Over IPv4, padded to 4 bytes (RFC 4302) or to 8 (XFRM's default). */
+	/* Over IPv4, padded to 4 bytes (align4) or to 8, whichever the SA has. */
 	if (ahlen != sa->ahlen &&
 	    (cb->family != AF_INET ||
-	     ahlen != ALIGN(AH_HDR_LEN + sa->icvlen, 8)))
+	     (ahlen != ALIGN(AH_HDR_LEN + sa->icvlen, 4) &&
+	      ahlen != ALIGN(AH_HDR_LEN + sa->icvlen, 8))))
 		goto malformed;
 	if (!pskb_may_pull(skb, ahlen))
 		goto malformed;

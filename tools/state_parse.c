@@ -34,7 +34,7 @@ const struct sa_flag sa_flags[] = {
 	{ "wildrecv", 0, 0x08 },
 	{ "icmp", 0, 0x10 },
 	{ "af-unspec", SA_FLAG_ACCEPTED, 0x20 },
-	{ "align4", SA_FLAG_ACCEPTED, 0x40 },
+	{ "align4", KIPSEC_SA_F_ALIGN4, 0x40 },
 	{ "esn", KIPSEC_SA_F_ESN, 0x80 },
 	{ "dont-encap-dscp", KIPSEC_SA_F_DONT_ENCAP_DSCP, 0 },
 	{ "larval", KIPSEC_SA_F_LARVAL, 0 },	/* read only */
@@ -219,7 +219,7 @@ static int flag_words(struct args *a, const char *kw, bool extra,
 	}
 	if (!n)
 		return fail(extra ? "\"%s\" needs dont-encap-dscp" :
-			    "\"%s\" needs a FLAG: noecn, decap-dscp, nopmtudisc, esn or dont-encap-dscp",
+			    "\"%s\" needs a FLAG: noecn, decap-dscp, nopmtudisc, esn, align4 or dont-encap-dscp",
 			    kw);
 	return 0;
 }

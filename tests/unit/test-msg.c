@@ -275,6 +275,18 @@ static const struct msg_case msg_cases[] = {
 	  "NEW_SA SA{FAMILY=10 DADDR=2001:db8::2 SADDR=2001:db8::1 "
 	  "SPI=0x00000200 PROTO=51 MODE=0 AUTH{NAME=hmac(sha1) KEY=" KEY20
 	  " ICV_BITS=96} SET_MARK{VALUE=5 MASK=255}}" },
+	/* IPv4 AH padded to 32 bits: align4, by name and as XFRM's bit
+	 * (0x40), with af-unspec accepted and sent as nothing */
+	{ "state add src 10.0.0.1 dst 10.0.0.2 proto ah spi 0x300 "
+	  "auth-trunc hmac(sha256) " KEY32 " 128 flag align4 af-unspec",
+	  "NEW_SA SA{FAMILY=2 DADDR=10.0.0.2 SADDR=10.0.0.1 SPI=0x00000300 "
+	  "PROTO=51 MODE=0 FLAGS=64 AUTH{NAME=hmac(sha256) KEY=" KEY32
+	  " ICV_BITS=128}}" },
+	{ "state add src 10.0.0.1 dst 10.0.0.2 proto ah spi 0x300 "
+	  "auth-trunc hmac(sha256) " KEY32 " 128 flag 0x60",
+	  "NEW_SA SA{FAMILY=2 DADDR=10.0.0.2 SADDR=10.0.0.1 SPI=0x00000300 "
+	  "PROTO=51 MODE=0 FLAGS=64 AUTH{NAME=hmac(sha256) KEY=" KEY32
+	  " ICV_BITS=128}}" },
 	/* ESP with null encryption, as ip scripts write it */
 	{ "state update " SA_ID " enc cipher_null '' auth null '' output-mark 0",
 	  "UPD_SA SA{" SA_ID_WANT " MODE=0 CRYPT{NAME=ecb(cipher_null) KEY=0x} "
@@ -425,9 +437,9 @@ static const struct msg_case error_cases[] = {
 	{ "state add " SA_ID " enc aes 0x00 flag 0x10",
 	  "\"flag icmp\" is not supported by kipsec" },
 	{ "state add " SA_ID " enc aes 0x00 flag",
-	  "\"flag\" needs a FLAG: noecn, decap-dscp, nopmtudisc, esn or dont-encap-dscp" },
+	  "\"flag\" needs a FLAG: noecn, decap-dscp, nopmtudisc, esn, align4 or dont-encap-dscp" },
 	{ "state add " SA_ID " enc aes 0x00 flag larval",
-	  "\"flag\" needs a FLAG: noecn, decap-dscp, nopmtudisc, esn or dont-encap-dscp" },
+	  "\"flag\" needs a FLAG: noecn, decap-dscp, nopmtudisc, esn, align4 or dont-encap-dscp" },
 	{ "state add " SA_ID " enc aes 0x00 frob 1",
 	  "unknown keyword \"frob\" for \"state add\"; try \"kipsec state help\"" },
 	{ "state add " SA_ID " aead rfc4106(gcm(aes)) 0x00 128 enc aes 0x00",

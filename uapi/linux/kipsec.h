@@ -285,11 +285,17 @@ enum kipsec_sa_flag {
 	KIPSEC_SA_F_ESN			= 1U << 3, /* 64-bit sequence numbers */
 	KIPSEC_SA_F_DONT_ENCAP_DSCP	= 1U << 4, /* outer DSCP 0 */
 	KIPSEC_SA_F_LARVAL		= 1U << 5, /* read only: from ALLOC_SPI */
+	/*
+	 * AH over IPv4: the header padded to 32 bits (RFC 4302) instead of
+	 * 64 (XFRM's default, and kipsec's); input accepts both either way.
+	 * No effect on ESP or over IPv6 (always 64 bits).
+	 */
+	KIPSEC_SA_F_ALIGN4		= 1U << 6,
 };
 
 #define KIPSEC_SA_F_ALL (KIPSEC_SA_F_NOECN | KIPSEC_SA_F_DECAP_DSCP | \
 			 KIPSEC_SA_F_NOPMTUDISC | KIPSEC_SA_F_ESN | \
-			 KIPSEC_SA_F_DONT_ENCAP_DSCP)
+			 KIPSEC_SA_F_DONT_ENCAP_DSCP | KIPSEC_SA_F_ALIGN4)
 
 /*
  * KIPSEC_A_SA: a security association.
