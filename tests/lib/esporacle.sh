@@ -157,7 +157,8 @@ peer_hosts() {
 # kipsec_side MODE INNER OUTER [WORD...]: kipsec in kt-a protects its
 # traffic with the peer: $PROTO (esp unless use_ah_suite set ah) SA 0x1001
 # out (A->B), 0x2002 in (B->A), $ALGO and
-# WORDs on both, plus IN_WORDS / OUT_WORDS on one, and the policies. In
+# WORDs on both, plus IN_WORDS / OUT_WORDS on one, and the policies
+# (tests/vm/lib.sh's sa_pair). In
 # tunnel mode the inner addresses are 10.9.0.1/fd09::1 on kt-a's lo and
 # 10.9.0.2/fd09::2 behind the peer. Sets ORACLE_MODE (the helper's options).
 kipsec_side() {
@@ -177,21 +178,9 @@ kipsec_side() {
 	# The oracle's AH over IPv4 is RFC 4302's, padded to 32 bits (scapy's
 	# too); kipsec pads to 64 without align4.
 	[[ $PROTO == ah && $outer == 4 ]] && set -- "$@" flag align4
-	kipsec -n kt-a state add src "$oa" dst "$ob" proto "$PROTO" spi 0x1001 \
-		reqid 1 mode "$mode" "${ALGO[@]}" "$@" "${OUT_WORDS[@]}"
-	kipsec -n kt-a state add src "$ob" dst "$oa" proto "$PROTO" spi 0x2002 \
-		reqid 1 mode "$mode" "${ALGO[@]}" "$@" "${IN_WORDS[@]}"
-	if [[ $mode == tunnel ]]; then
-		kipsec -n kt-a policy add src "$a" dst "$b" dir out \
-			tmpl src "$oa" dst "$ob" proto "$PROTO" reqid 1 mode tunnel
-		kipsec -n kt-a policy add src "$b" dst "$a" dir in \
-			tmpl src "$ob" dst "$oa" proto "$PROTO" reqid 1 mode tunnel
-	else
-		kipsec -n kt-a policy add src "$a" dst "$b" dir out \
-			tmpl proto "$PROTO" reqid 1 mode transport
-		kipsec -n kt-a policy add src "$b" dst "$a" dir in \
-			tmpl proto "$PROTO" reqid 1 mode transport
-	fi
+	sa_pair kt-a proto="$PROTO" mode="$mode" reqid=1 src="$a" dst="$b" \
+		osrc="$oa" odst="$ob" spi=0x1001/0x2002 both="$*" \
+		out="${OUT_WORDS[*]}" in="${IN_WORDS[*]}" -- "${ALGO[@]}"
 	ORACLE_MODE=(--mode "$mode" --inner "$inner" --outer "$outer")
 }
 
