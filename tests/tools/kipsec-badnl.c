@@ -63,6 +63,8 @@
 #define KNOWN_SPI	0x1000	/* the installed SA */
 #define NEW_SPI		0x2000	/* an SA that does not exist */
 #define LARVAL_SPI	0x3000	/* the ALLOC_SPI control's SPI */
+/* the lowest SA flag bit the uapi does not define (KIPSEC_SA_F_ALL is contiguous) */
+#define SA_F_FIRST_UNKNOWN	(~KIPSEC_SA_F_ALL & (KIPSEC_SA_F_ALL + 1))
 
 /* Where an attribute sits: one value per nesting level. */
 enum level {
@@ -458,8 +460,8 @@ static const struct tcase cases[] = {
 	  .mut = { NUM(L_SA, SA_(MODE), 1, __KIPSEC_MODE_MAX) }, .want = -ERANGE,
 	  .msg = true },
 	{ "flags_unknown_bit", CMD(NEW_SA), .base = B_SA,
-	  .mut = { ADDNUM(L_SA, SA_(FLAGS), 4, 1u << 6) }, .want = -EINVAL,
-	  .msg = true },
+	  .mut = { ADDNUM(L_SA, SA_(FLAGS), 4, SA_F_FIRST_UNKNOWN) },
+	  .want = -EINVAL, .msg = true },
 	{ "flags_top_bit", CMD(NEW_SA), .base = B_SA,
 	  .mut = { ADDNUM(L_SA, SA_(FLAGS), 4, 1u << 31) }, .want = -EINVAL,
 	  .msg = true },
