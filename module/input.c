@@ -13,6 +13,7 @@
  */
 #include "datapath.h"
 #include "debug.h"
+#include "encap.h"
 #include "frag.h"
 #include "hooks.h"
 #include "input.h"
@@ -33,6 +34,9 @@
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
 #include <net/route.h>
+
+/* KIPSEC_CB(skb)->flags on the way in. */
+#define KIPSEC_IN_ENCAP	0x01	/* came in UDP (encap_udp.c) */
 
 struct kipsec_cell {
 	struct sk_buff_head queue;
@@ -444,6 +448,13 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 		kipsec_sa_drop(sa, KIPSEC_STAT_IN_MALFORMED);
 		goto drop;
 	}
+	/*
+	 * Transport mode through a NAT: the payload's checksum covers
+	 * addresses the NAT changed; ESP's ICV vouched for it (esp4.c and
+	 * esp6.c esp_input_done2() do the same).
+	 */
+	if (cb->flags & KIPSEC_IN_ENCAP && sa->mode == KIPSEC_MODE_TRANSPORT)
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb_set_transport_header(skb, family == AF_INET ? ip_hdrlen(skb) :
 							  sizeof(struct ipv6hdr));
 
@@ -506,17 +517,18 @@ out:
 }
 
 /*
- * Where the ESP or AH header of a packet at LOCAL_IN starts (from the
- * network header), or -1 if it carries neither, -2 if a routing header
- * with segments left sends it on; *@proto says which, and
- * *@nhoff is where the byte naming it is, which transport mode rewrites
- * once the packet is verified.
+ * Where the upper header (ESP, AH, or what else) of a packet at LOCAL_IN
+ * starts (from the network header), or -1 if it cannot be found (an
+ * IPv6 fragment, a truncated header), -2 if a routing header with
+ * segments left sends it on; *@proto says what it is, and *@nhoff is
+ * where the byte naming it is, which transport mode rewrites once the
+ * packet is verified.
  */
 static int ipsec_offset4(struct sk_buff *skb, int *nhoff, u8 *proto)
 {
 	*nhoff = offsetof(struct iphdr, protocol);
 	*proto = ip_hdr(skb)->protocol;
-	return kipsec_xform_find(*proto) ? ip_hdrlen(skb) : -1;
+	return ip_hdrlen(skb);
 }
 
 static int ipsec_offset6(struct sk_buff *skb, int *nhoff, u8 *proto)
@@ -547,16 +559,21 @@ static int ipsec_offset6(struct sk_buff *skb, int *nhoff, u8 *proto)
 	}
 	*nhoff = prev - skb_network_offset(skb);
 	*proto = nexthdr;
-	return kipsec_xform_find(nexthdr) ? off - skb_network_offset(skb) : -1;
+	return off - skb_network_offset(skb);
 }
 
 static unsigned int cleartext_check(struct kipsec_net *kn, struct sk_buff *skb,
 				    u16 family, u8 dir,
 				    const struct net_device *in);
 
+/*
+ * Takes ESP or AH whose header starts @hlen bytes after the IP header (the
+ * data may start anywhere before it). @encap: ESP that came in UDP, for
+ * an SA with an encapsulation only, and never left to the stack.
+ */
 static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 				u16 family, int hlen, int nhoff, u8 proto,
-				const struct net_device *in)
+				const struct net_device *in, bool encap)
 {
 	unsigned int off = skb_network_offset(skb) + hlen;
 	unsigned int spioff = off + kipsec_xform_find(proto)->spi_offset;
@@ -576,6 +593,11 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 	else
 		daddr.a6 = ipv6_hdr(skb)->daddr;
 	sa = kipsec_sa_lookup(kn, family, &daddr, spi, proto);
+	if (!sa && encap) {
+		/* Nobody else takes ESP from this socket. */
+		kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_ENCAP_NO_SA);
+		return NF_DROP;
+	}
 	if (!sa) {
 		/*
 		 * Not ours: the kernel's own ESP or AH (or nobody) may have
@@ -595,6 +617,12 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 		kipsec_sa_put(sa);
 		return NF_DROP;
 	}
+	/* In UDP for an SA that has UDP, plain otherwise (xfrm_input()). */
+	if (unlikely(!sa->encap != !encap)) {
+		kipsec_sa_drop(sa, KIPSEC_STAT_IN_ENCAP_MISMATCH);
+		kipsec_sa_put(sa);
+		return NF_DROP;
+	}
 
 	/* The packet's own connection entry goes; the inner gets one. */
 	nf_reset_ct(skb);
@@ -604,6 +632,7 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 	cb->family = family;
 	cb->hdrlen = hlen;
 	cb->nhoff = nhoff;
+	cb->flags = encap ? KIPSEC_IN_ENCAP : 0;
 	cb->ds = family == AF_INET ? ip_hdr(skb)->tos :
 				     ipv6_get_dsfield(ipv6_hdr(skb));
 	/*
@@ -628,6 +657,15 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 	kipsec_inflight_inc(sa->kn);
 	sa->type->input(sa, skb, input_done);
 	return NF_STOLEN;
+}
+
+void kipsec_input_encap(struct kipsec_net *kn, struct sk_buff *skb,
+			u16 family, int hlen, int nhoff)
+{
+	/* What LOCAL_IN would have done with it, the verdict applied. */
+	if (input_ipsec(kn, skb, family, hlen, nhoff, IPPROTO_ESP, NULL,
+			true) == NF_DROP)
+		kfree_skb(skb);
 }
 
 /* Cleartext in @dir: allowed unless a policy wants it protected or blocked. */
@@ -680,10 +718,13 @@ unsigned int kipsec_input_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	hlen = family == AF_INET ? ipsec_offset4(skb, &nhoff, &proto) :
 				   ipsec_offset6(skb, &nhoff, &proto);
-	if (hlen >= 0)
+	if (hlen >= 0 && kipsec_xform_find(proto))
 		return input_ipsec(kn, skb, family, hlen, nhoff, proto,
-				   state->in);
+				   state->in, false);
 	if (hlen == -2)		/* not delivered here: FORWARD judges it */
+		return NF_ACCEPT;
+	/* ESP in UDP: the encapsulation socket takes it (encap_udp.c). */
+	if (hlen >= 0 && kipsec_encap_port_claims(kn, skb, hlen, proto))
 		return NF_ACCEPT;
 	return cleartext_check(kn, skb, family, KIPSEC_DIR_IN, state->in);
 }

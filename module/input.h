@@ -11,6 +11,18 @@ unsigned int kipsec_input_hook(void *priv, struct sk_buff *skb,
 unsigned int kipsec_forward_hook(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state);
 
+struct kipsec_net;
+
+/*
+ * ESP that came in UDP on the namespace's encapsulation socket, stripped
+ * of its UDP header (the data starts at ESP, @hlen bytes after the IP
+ * header; the byte at @nhoff from it names ESP): processed as plain ESP
+ * but for SAs with an encapsulation only. Takes the skb. Under RCU, BHs
+ * off.
+ */
+void kipsec_input_encap(struct kipsec_net *kn, struct sk_buff *skb,
+			u16 family, int hlen, int nhoff);
+
 /* The per-CPU delivery cells and the device notifier, module-wide. */
 int kipsec_input_module_init(void);
 void kipsec_input_module_exit(void);

@@ -4,6 +4,7 @@
  * own commands (info, defaults, config, stats) and the mark nest they share
  * with SAs. uapi/linux/kipsec.h is the specification of everything here.
  */
+#include "encap.h"
 #include "netlink.h"
 #include "netns.h"
 #include "policy.h"
@@ -54,6 +55,7 @@ static const struct nla_policy kipsec_default_policy[KIPSEC_DEFAULT_A_MAX + 1] =
 static const struct nla_policy kipsec_config_policy[KIPSEC_CONFIG_A_MAX + 1] = {
 	[KIPSEC_CONFIG_A_ACQUIRE_EXPIRES] = NLA_POLICY_MIN(NLA_U32, 1),
 	[KIPSEC_CONFIG_A_DECAP_MARK] = NLA_POLICY_NESTED(kipsec_nl_mark_policy),
+	[KIPSEC_CONFIG_A_ENCAP_PORT] = { .type = NLA_U16 },
 };
 
 /*
@@ -237,6 +239,16 @@ static int kipsec_set_config(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	mutex_lock(&kn->lock);
+	/* First: the one setting that can fail, and then changes nothing. */
+	if (tb[KIPSEC_CONFIG_A_ENCAP_PORT]) {
+		ret = kipsec_encap_set_port(kn,
+					    nla_get_u16(tb[KIPSEC_CONFIG_A_ENCAP_PORT]),
+					    info->extack);
+		if (ret) {
+			mutex_unlock(&kn->lock);
+			return ret;
+		}
+	}
 	if (tb[KIPSEC_CONFIG_A_ACQUIRE_EXPIRES])
 		kn->acquire_expires =
 			nla_get_u32(tb[KIPSEC_CONFIG_A_ACQUIRE_EXPIRES]);
@@ -262,7 +274,8 @@ static int kipsec_get_config(struct sk_buff *skb, struct genl_info *info)
 	nest = nla_nest_start(msg, KIPSEC_A_CONFIG);
 	if (!nest ||
 	    nla_put_u32(msg, KIPSEC_CONFIG_A_ACQUIRE_EXPIRES,
-			kn->acquire_expires))
+			kn->acquire_expires) ||
+	    nla_put_u16(msg, KIPSEC_CONFIG_A_ENCAP_PORT, kn->encap_port))
 		goto nla_put_failure;
 	mark = nla_nest_start(msg, KIPSEC_CONFIG_A_DECAP_MARK);
 	if (!mark ||

@@ -12,6 +12,7 @@
 
 #include <crypto/algapi.h>
 #include <linux/slab.h>
+#include <linux/udp.h>
 #include <net/genetlink.h>
 
 /* Attribute policies of the SA's nests. */
@@ -34,6 +35,13 @@ static const struct nla_policy kipsec_lifetime_policy[KIPSEC_LT_A_MAX + 1] = {
 	[KIPSEC_LT_A_HARD_ADD_SECS] = { .type = NLA_U64 },
 	[KIPSEC_LT_A_SOFT_USE_SECS] = { .type = NLA_U64 },
 	[KIPSEC_LT_A_HARD_USE_SECS] = { .type = NLA_U64 },
+};
+
+static const struct nla_policy kipsec_encap_policy[KIPSEC_ENCAP_A_MAX + 1] = {
+	[KIPSEC_ENCAP_A_TYPE] = { .type = NLA_U16 },
+	[KIPSEC_ENCAP_A_SPORT] = { .type = NLA_BE16 },
+	[KIPSEC_ENCAP_A_DPORT] = { .type = NLA_BE16 },
+	[KIPSEC_ENCAP_A_OA] = KIPSEC_ADDR_POLICY,
 };
 
 static const struct nla_policy kipsec_sa_policy[KIPSEC_SA_A_MAX + 1] = {
@@ -66,6 +74,7 @@ static const struct nla_policy kipsec_sa_policy[KIPSEC_SA_A_MAX + 1] = {
 	[KIPSEC_SA_A_NEW_SADDR] = KIPSEC_ADDR_POLICY,
 	[KIPSEC_SA_A_REPLAY_BITMAP] = { .type = NLA_REJECT,
 					.reject_message = "replay bitmap is read only" },
+	[KIPSEC_SA_A_ENCAP] = NLA_POLICY_NESTED(kipsec_encap_policy),
 };
 
 /* The SA commands' top level: the SA nest only. */
@@ -175,6 +184,84 @@ static int sa_parse_lifetime(struct kipsec_lifetime *lft,
 	return 0;
 }
 
+/* What an ENCAP nest asks for. */
+struct sa_encap_req {
+	u16 type;
+	__be16 sport, dport;
+	u8 oa_len;
+	union kipsec_addr oa;
+};
+
+static int sa_parse_encap(struct sa_encap_req *req, u8 proto,
+			  const struct nlattr *nla,
+			  struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[KIPSEC_ENCAP_A_MAX + 1];
+	int ret;
+
+	memset(req, 0, sizeof(*req));
+	if (proto != IPPROTO_ESP) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "UDP encapsulation is for ESP SAs only");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, KIPSEC_ENCAP_A_MAX, nla,
+			       kipsec_encap_policy, extack);
+	if (ret)
+		return ret;
+	if (!tb[KIPSEC_ENCAP_A_TYPE] || !tb[KIPSEC_ENCAP_A_SPORT] ||
+	    !tb[KIPSEC_ENCAP_A_DPORT]) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "encapsulation needs a type, a source and a destination port");
+		return -EINVAL;
+	}
+	req->type = nla_get_u16(tb[KIPSEC_ENCAP_A_TYPE]);
+	if (req->type != UDP_ENCAP_ESPINUDP) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_ENCAP_A_TYPE],
+				    "only encapsulation espinudp (2) is supported");
+		return -EOPNOTSUPP;
+	}
+	req->sport = nla_get_be16(tb[KIPSEC_ENCAP_A_SPORT]);
+	req->dport = nla_get_be16(tb[KIPSEC_ENCAP_A_DPORT]);
+	if (!req->sport || !req->dport) {
+		NL_SET_ERR_MSG_ATTR(extack, req->sport ?
+				    tb[KIPSEC_ENCAP_A_DPORT] :
+				    tb[KIPSEC_ENCAP_A_SPORT],
+				    "encapsulation port 0 is not valid");
+		return -EINVAL;
+	}
+	if (tb[KIPSEC_ENCAP_A_OA]) {
+		req->oa_len = nla_len(tb[KIPSEC_ENCAP_A_OA]);
+		if (req->oa_len != 4 && req->oa_len != 16) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KIPSEC_ENCAP_A_OA],
+					    "the original address is 4 or 16 bytes");
+			return -EINVAL;
+		}
+		nla_memcpy(&req->oa, tb[KIPSEC_ENCAP_A_OA], req->oa_len);
+	}
+	return 0;
+}
+
+/* Gives @sa the encapsulation @req asks for. */
+static int sa_set_encap(struct kipsec_sa *sa, const struct sa_encap_req *req,
+			struct netlink_ext_ack *extack)
+{
+	const struct kipsec_encap_type *encap = &kipsec_encap_espinudp;
+	int ret;
+
+	sa->encap_type = req->type;
+	sa->encap_sport = req->sport;
+	sa->encap_dport = req->dport;
+	sa->encap_oa_len = req->oa_len;
+	sa->encap_oa = req->oa;
+	ret = encap->init_sa(sa, extack);
+	if (ret)
+		return ret;
+	/* Only now: kipsec_sa_free() calls destroy_sa() when it is set. */
+	sa->encap = encap;
+	return 0;
+}
+
 /* Builds a complete, unpublished SA from a NEW_SA or UPD_SA request. */
 static struct kipsec_sa *sa_from_request(struct nlattr **tb,
 					 struct netlink_ext_ack *extack)
@@ -244,6 +331,15 @@ static struct kipsec_sa *sa_from_request(struct nlattr **tb,
 	ret = sa->type->init_sa(sa, extack);
 	if (ret)
 		goto err;
+	if (tb[KIPSEC_SA_A_ENCAP]) {
+		struct sa_encap_req req;
+
+		ret = sa_parse_encap(&req, sa->key.proto, tb[KIPSEC_SA_A_ENCAP],
+				     extack) ?:
+		      sa_set_encap(sa, &req, extack);
+		if (ret)
+			goto err;
+	}
 	ret = kipsec_replay_init(&sa->replay, window, seq, GFP_KERNEL);
 	if (ret)
 		goto err;
@@ -278,6 +374,30 @@ static int sa_same_alg(const struct kipsec_alg *alg, const struct nlattr *nla,
 	}
 	kfree_sensitive(req);
 	return ret;
+}
+
+/* An update's ENCAP: only the ports of an encapsulation may change. */
+static int sa_change_encap(const struct kipsec_sa *sa, const struct nlattr *nla,
+			   struct kipsec_sa_change *c,
+			   struct netlink_ext_ack *extack)
+{
+	struct sa_encap_req req;
+	int ret;
+
+	ret = sa_parse_encap(&req, sa->key.proto, nla, extack);
+	if (ret)
+		return ret;
+	if (!sa->encap || req.type != sa->encap_type ||
+	    (req.oa_len && (req.oa_len != sa->encap_oa_len ||
+			    memcmp(&req.oa, &sa->encap_oa, req.oa_len)))) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "an update can change only the encapsulation's ports");
+		return -EINVAL;
+	}
+	c->encap_sport = req.sport;
+	c->encap_dport = req.dport;
+	c->ports = true;
+	return 0;
 }
 
 static int sa_change_parse(struct kipsec_net *kn, struct kipsec_sa *sa,
@@ -359,6 +479,11 @@ static int sa_change_parse(struct kipsec_net *kn, struct kipsec_sa *sa,
 	if (tb[KIPSEC_SA_A_REQID]) {
 		c->reqid = nla_get_u32(tb[KIPSEC_SA_A_REQID]);
 		c->has_reqid = true;
+	}
+	if (tb[KIPSEC_SA_A_ENCAP]) {
+		ret = sa_change_encap(sa, tb[KIPSEC_SA_A_ENCAP], c, extack);
+		if (ret)
+			return ret;
 	}
 	/* Last: the only step that allocates. */
 	if (tb[KIPSEC_SA_A_REPLAY_WINDOW]) {
@@ -517,6 +642,26 @@ static int put_alg(struct sk_buff *skb, int type, const struct kipsec_alg *alg,
 	return 0;
 }
 
+static int put_encap(struct sk_buff *skb, const struct kipsec_sa *sa)
+{
+	struct nlattr *nest;
+	__be16 sport, dport;
+
+	if (!sa->encap)
+		return 0;
+	kipsec_sa_encap_ports(sa, &sport, &dport);
+	nest = nla_nest_start(skb, KIPSEC_SA_A_ENCAP);
+	if (!nest ||
+	    nla_put_u16(skb, KIPSEC_ENCAP_A_TYPE, sa->encap_type) ||
+	    nla_put_be16(skb, KIPSEC_ENCAP_A_SPORT, sport) ||
+	    nla_put_be16(skb, KIPSEC_ENCAP_A_DPORT, dport) ||
+	    (sa->encap_oa_len &&
+	     nla_put(skb, KIPSEC_ENCAP_A_OA, sa->encap_oa_len, &sa->encap_oa)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int put_u64s(struct sk_buff *skb, int type, const u64 *v, int n,
 		    int pad)
 {
@@ -607,7 +752,8 @@ int kipsec_nl_put_sa(struct sk_buff *skb, struct kipsec_sa *sa, bool keys)
 		     KIPSEC_LT_A_PAD) ||
 	    put_u64s(skb, KIPSEC_SA_A_CUR, cur, ARRAY_SIZE(cur),
 		     KIPSEC_CUR_A_PAD) ||
-	    put_stats(skb, stats))
+	    put_stats(skb, stats) ||
+	    put_encap(skb, sa))
 		goto out;
 	if (sa->smark_mask) {
 		mark = nla_nest_start(skb, KIPSEC_SA_A_SET_MARK);

@@ -7,6 +7,7 @@
 #include "netns.h"
 #include "acquire.h"
 #include "debug.h"
+#include "encap.h"
 #include "frag.h"
 #include "hooks.h"
 #include "policy.h"
@@ -77,6 +78,13 @@ static void __net_exit kipsec_net_exit(struct net *net)
 	struct kipsec_net *kn = kipsec_net(net);
 
 	if (kn->active) {
+		/*
+		 * The encapsulation sockets first: once closed (an RCU grace
+		 * period later) no receiver hands packets to the tables.
+		 */
+		mutex_lock(&kn->lock);
+		kipsec_encap_net_exit(kn);
+		mutex_unlock(&kn->lock);
 		/* No packet adds work after this (nf unregister syncs). */
 		kipsec_hooks_unregister(kn);
 		pr_debug("netns %u: hooks unregistered\n", net->ns.inum);

@@ -58,6 +58,8 @@ struct kipsec_net {
 	/* Settings (KIPSEC_A_CONFIG) */
 	u32 acquire_expires;
 	u32 decap_mark_value, decap_mark_mask;
+	u16 encap_port;			/* 0 = none; READ_ONCE in the hook */
+	struct socket *encap_sock[2];	/* encap_udp.c: IPv4, IPv6 */
 
 	struct kipsec_stats __percpu *stats;
 	struct fqdir *fqdir;		/* frag.c: inner fragments' queues */

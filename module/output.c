@@ -287,6 +287,8 @@ unsigned int kipsec_output_headers(struct sk_buff *skb)
 				htons(skb->len - sizeof(struct ipv6hdr));
 	}
 	skb_set_transport_header(skb, hdrlen);
+	if (sa->encap)
+		sa->encap->output_finish(sa, skb);
 	cb->flags |= KIPSEC_OUT_HDRS;
 	return hdrlen;
 }

@@ -503,6 +503,15 @@ int kipsec_sa_change(struct kipsec_net *kn, struct kipsec_sa *sa,
 			return ret;
 		}
 	}
+	if (c->ports) {
+		/* After a move: the ports go with the new addresses. */
+		spin_lock_bh(&sa->lock);
+		write_seqcount_begin(&sa->addr_seq);
+		sa->encap_sport = c->encap_sport;
+		sa->encap_dport = c->encap_dport;
+		write_seqcount_end(&sa->addr_seq);
+		spin_unlock_bh(&sa->lock);
+	}
 	if (c->window) {
 		spin_lock_bh(&sa->lock);
 		kipsec_replay_take(&c->replay, &sa->replay);

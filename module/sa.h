@@ -96,6 +96,14 @@ struct kipsec_sa {
 	u32 flags;			/* KIPSEC_SA_F_* */
 	struct kipsec_sel sel;
 	u32 smark_value, smark_mask;
+	/*
+	 * UDP encapsulation (sa->encap set): the ports change by an update,
+	 * under @lock and @addr_seq (kipsec_sa_encap_ports()).
+	 */
+	__be16 encap_sport, encap_dport;
+	u16 encap_type;
+	u8 encap_oa_len;		/* 0, 4 or 16 */
+	union kipsec_addr encap_oa;
 
 	const struct kipsec_xform_type *type;	/* ESP or AH (xform.h) */
 	const struct kipsec_encap_type *encap;	/* or NULL (xform.h) */
@@ -147,6 +155,19 @@ static inline void kipsec_sa_outer(const struct kipsec_sa *sa,
 		seq = read_seqcount_begin(&sa->addr_seq);
 		*daddr = sa->key.daddr;
 		*saddr = sa->saddr;
+	} while (read_seqcount_retry(&sa->addr_seq, seq));
+}
+
+/* The UDP ports of an SA with an encapsulation, consistent. */
+static inline void kipsec_sa_encap_ports(const struct kipsec_sa *sa,
+					 __be16 *sport, __be16 *dport)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&sa->addr_seq);
+		*sport = sa->encap_sport;
+		*dport = sa->encap_dport;
 	} while (read_seqcount_retry(&sa->addr_seq, seq));
 }
 
@@ -280,10 +301,11 @@ struct kipsec_sa_change {
 	struct kipsec_lifetime lft;
 	struct kipsec_replay replay;
 	union kipsec_addr daddr, saddr;	/* new outer addresses (MOBIKE) */
+	__be16 encap_sport, encap_dport; /* new UDP ports (ports) */
 	u32 mark_value, mark_mask;
 	u32 reqid;
 	u64 oseq;			/* raised to this, never lowered */
-	bool lifetime, window, mark, move, has_reqid;
+	bool lifetime, window, mark, move, has_reqid, ports;
 };
 
 /* Applies @c to @sa (kn->lock held) and tells listeners. */

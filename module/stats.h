@@ -35,6 +35,9 @@ enum kipsec_stat {
 	KIPSEC_STAT_IN_FRAG_TIMEOUT,
 	KIPSEC_STAT_IN_FRAG_REASM,	/* netns only; no drop */
 	KIPSEC_STAT_EVENTS_LOST,	/* netns only */
+	KIPSEC_STAT_IN_ENCAP_KEEPALIVE,	/* netns only; no drop */
+	KIPSEC_STAT_IN_ENCAP_NO_SA,	/* netns only */
+	KIPSEC_STAT_IN_ENCAP_MISMATCH,
 	__KIPSEC_STAT_MAX
 };
 

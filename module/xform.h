@@ -54,10 +54,12 @@ static inline const struct kipsec_xform_type *kipsec_xform_find(u8 proto)
 /*
  * An encapsulation of ESP (UDP, RFC 3948) as the hooks see it: a header
  * between the outer IP header and ESP. Output pushes it once ESP is done,
- * before the IP header goes on (kipsec_output_headers()); input strips it
- * where it is received (a UDP encapsulation socket's encap_rcv) and hands
- * ESP to the input path as if it had come as it is. An SA with one points
- * to its operations (sa->encap); none today.
+ * before the IP header goes on, and completes it once the IP header is in
+ * front (both in kipsec_output_headers()); input strips it where it is
+ * received (a UDP encapsulation socket's encap_rcv, encap_udp.c) and
+ * hands ESP to the input path as if it had come as it is
+ * (kipsec_input_encap()). An SA with one points to its operations
+ * (sa->encap).
  */
 struct kipsec_encap_type {
 	u16 type;			/* UDP_ENCAP_ESPINUDP */
@@ -70,6 +72,12 @@ struct kipsec_encap_type {
 	unsigned int (*hdrlen)(const struct kipsec_sa *sa);
 	/* Pushes its header in front of ESP (the data starts at ESP). */
 	void (*output)(struct kipsec_sa *sa, struct sk_buff *skb);
+	/*
+	 * Completes its header once the outer IP header is in front (the
+	 * data starts there, the transport header is its own): what
+	 * depends on the IP header (IPv6's UDP checksum).
+	 */
+	void (*output_finish)(struct kipsec_sa *sa, struct sk_buff *skb);
 };
 
 extern const struct kipsec_encap_type kipsec_encap_espinudp; /* encap_udp.c */

@@ -97,6 +97,7 @@
  *     NEW_DADDR, NEW_SADDR   move the SA to new outer addresses (MOBIKE);
  *                     same family; the SA is then (NEW_DADDR, SPI, PROTO):
  *                     -EEXIST, and nothing changes, if that is taken.
+ *     ENCAP           its SPORT and DPORT, on an SA that has ENCAP
  *   MODE, FLAGS, SEL and the algorithms with their keys may be repeated
  *   but not changed (-EINVAL); SADDR, SEQ and the rest are ignored.
  *   Absent attributes are left as they are. An update sends UPD_SA.
@@ -354,10 +355,63 @@ enum kipsec_sa_attr {
 					 * words, bit 0 of word 0 = SEQ
 					 */
 	KIPSEC_SA_A_PAD,
+	KIPSEC_SA_A_ENCAP,		/* nest, enum kipsec_encap_attr: UDP
+					 * encapsulation (NAT-T), ESP only
+					 */
 	__KIPSEC_SA_A_MAX
 };
 
 #define KIPSEC_SA_A_MAX (__KIPSEC_SA_A_MAX - 1)
+
+/*
+ * KIPSEC_SA_A_ENCAP: ESP in UDP (RFC 3948, "NAT traversal"), ip xfrm's
+ * "encap espinudp SPORT DPORT OA". ESP SAs only (-EINVAL on AH). TYPE,
+ * SPORT and DPORT are required.
+ *
+ * Output: every ESP packet of the SA goes inside a UDP header from SPORT
+ * to DPORT, between the outer IP header and ESP. Over IPv4 its checksum
+ * is 0 (RFC 3948 3.1.2); over IPv6 it is computed (RFC 8200). The MTU
+ * the SA leaves to its traffic is 8 bytes smaller.
+ *
+ * Input: ESP in UDP is received on the namespace's encapsulation socket,
+ * which KIPSEC_CONFIG_A_ENCAP_PORT opens; it is the SA's DPORT on the
+ * peer and normally the local SPORT (4500). On that port a 1-byte 0xFF
+ * payload is a NAT keepalive (consumed, counted as IN_ENCAP_KEEPALIVE), a
+ * payload starting with four zero bytes (the non-ESP marker: IKE) is not
+ * ESP and is left to the socket (which discards it), a payload too short
+ * for an ESP header is dropped (IN_MALFORMED), and the rest is ESP,
+ * looked up by (outer destination, SPI, ESP) as plain ESP is. An SA with
+ * ENCAP accepts only ESP in UDP and an SA without it only plain ESP
+ * (the other is dropped: IN_ENCAP_MISMATCH, as XFRM's
+ * XfrmInStateMismatch); ESP in UDP for an SPI no SA has is dropped
+ * (IN_ENCAP_NO_SA), never passed on. Received ESP in UDP is not checked
+ * against the cleartext "in" policies (as XFRM's encapsulation socket
+ * takes it before its policy check); what it carries is, once decrypted.
+ * The source port of received packets is not checked against DPORT, and
+ * a change of the peer's address or port is not reported (no MAPPING
+ * event yet). In transport mode the decrypted payload's checksum is not
+ * verified (CHECKSUM_UNNECESSARY: NAT changed the addresses it covers),
+ * as XFRM does.
+ *
+ * UPD_SA of a complete SA may change SPORT and DPORT (with or without
+ * NEW_DADDR/NEW_SADDR); it cannot add, remove or change the TYPE or OA of
+ * an encapsulation (-EINVAL).
+ */
+enum kipsec_encap_attr {
+	KIPSEC_ENCAP_A_UNSPEC,
+	KIPSEC_ENCAP_A_TYPE,		/* u16, UDP_ENCAP_ESPINUDP (2) only;
+					 * -EOPNOTSUPP for the others
+					 */
+	KIPSEC_ENCAP_A_SPORT,		/* __be16, not 0: source port sent */
+	KIPSEC_ENCAP_A_DPORT,		/* __be16, not 0: destination port */
+	KIPSEC_ENCAP_A_OA,		/* binary, 4 or 16 bytes, optional: the
+					 * peer's original address before NAT
+					 * (ip xfrm's OA); kept and shown only
+					 */
+	__KIPSEC_ENCAP_A_MAX
+};
+
+#define KIPSEC_ENCAP_A_MAX (__KIPSEC_ENCAP_A_MAX - 1)
 
 /* An algorithm and its key. */
 enum kipsec_alg_attr {
@@ -551,6 +605,17 @@ enum kipsec_config_attr {
 						 * packet (before an SA's
 						 * SET_MARK); default none
 						 */
+	KIPSEC_CONFIG_A_ENCAP_PORT,		/* u16, the UDP port ESP in UDP
+						 * is received on (both families;
+						 * see KIPSEC_SA_A_ENCAP), 0 =
+						 * none (the default). Setting it
+						 * opens the namespace's
+						 * encapsulation sockets (a
+						 * change of port reopens them,
+						 * 0 closes them): -EADDRINUSE
+						 * and nothing changes if the
+						 * port is taken
+						 */
 	__KIPSEC_CONFIG_A_MAX
 };
 
@@ -612,6 +677,17 @@ enum kipsec_stats_attr {
 	KIPSEC_STATS_A_IN_FRAG_REASM,		/* inner datagrams reassembled
 						 * from the fragments one SA
 						 * decrypted (not a drop)
+						 */
+	KIPSEC_STATS_A_IN_ENCAP_KEEPALIVE,	/* NAT keepalives consumed on
+						 * the encapsulation port (not
+						 * a drop; netns only)
+						 */
+	KIPSEC_STATS_A_IN_ENCAP_NO_SA,		/* ESP in UDP for an SPI no
+						 * SA has (netns only)
+						 */
+	KIPSEC_STATS_A_IN_ENCAP_MISMATCH,	/* ESP in UDP for an SA
+						 * without ENCAP, or plain ESP
+						 * for one with it
 						 */
 	__KIPSEC_STATS_A_MAX
 };
