@@ -3,6 +3,7 @@
  * kipsec config: the namespace's settings.
  *   kipsec config show
  *   kipsec config set [ decap-mark MARK[/MASK] ] [ acquire-expires SECONDS ]
+ *                     [ encap-port PORT ]
  */
 #include "json.h"
 #include "kipsec.h"
@@ -18,15 +19,19 @@
 struct config {
 	uint32_t acquire_expires;
 	uint32_t mark_value, mark_mask;
+	uint16_t encap_port;
 };
 
 static void usage(void)
 {
 	fputs("Usage: kipsec config show\n"
 	      "       kipsec config set [ decap-mark MARK[/MASK] ] [ acquire-expires SECONDS ]\n"
+	      "                         [ encap-port PORT ]\n"
 	      "decap-mark: set on every packet kipsec decapsulates (MASK defaults to\n"
 	      "            0xffffffff; 0/0 turns it off)\n"
-	      "acquire-expires: how long a larval SA lives (default 30)\n",
+	      "acquire-expires: how long a larval SA lives (default 30)\n"
+	      "encap-port: the UDP port ESP in UDP (NAT-T, SAs with \"encap\") is\n"
+	      "            received on, usually 4500 (default 0: none)\n",
 	      stdout);
 }
 
@@ -72,6 +77,10 @@ static int config_attr_cb(const struct nlattr *attr, void *data)
 	case KIPSEC_CONFIG_A_DECAP_MARK:
 		mnl_attr_parse_nested(attr, mark_cb, c);
 		break;
+	case KIPSEC_CONFIG_A_ENCAP_PORT:
+		if (mnl_attr_validate(attr, MNL_TYPE_U16) >= 0)
+			c->encap_port = mnl_attr_get_u16(attr);
+		break;
 	}
 	return MNL_CB_OK;
 }
@@ -102,19 +111,21 @@ static int show(void)
 		json_strf(&j, "decap-mark", "0x%x/0x%x", c.mark_value,
 			  c.mark_mask);
 		json_u64(&j, "acquire-expires", c.acquire_expires);
+		json_u64(&j, "encap-port", c.encap_port);
 		json_obj_close(&j);
 		putchar('\n');
 	} else {
-		printf("decap-mark 0x%x/0x%x\nacquire-expires %u\n",
-		       c.mark_value, c.mark_mask, c.acquire_expires);
+		printf("decap-mark 0x%x/0x%x\nacquire-expires %u\nencap-port %u\n",
+		       c.mark_value, c.mark_mask, c.acquire_expires,
+		       c.encap_port);
 	}
 	return 0;
 }
 
 static int set(int argc, char **argv)
 {
-	bool has_mark = false, has_acq = false;
-	uint32_t value = 0, mask = 0, acq = 0;
+	bool has_mark = false, has_acq = false, has_port = false;
+	uint32_t value = 0, mask = 0, acq = 0, port = 0;
 	struct nlattr *nest, *mark;
 	struct nlmsghdr *nlh;
 	struct nl_req req;
@@ -132,17 +143,24 @@ static int set(int argc, char **argv)
 				die("acquire-expires \"%s\" is not a number of seconds",
 				    argv[1]);
 			has_acq = true;
+		} else if (!strcmp(argv[0], "encap-port")) {
+			if (parse_u32(argv[1], &port) || port > 65535)
+				die("encap-port \"%s\" is not a port (0-65535)",
+				    argv[1]);
+			has_port = true;
 		} else {
 			die("unknown keyword \"%s\" for \"config set\"; try \"kipsec config help\"",
 			    argv[0]);
 		}
 	}
-	if (!has_mark && !has_acq)
-		die("\"config set\" needs decap-mark or acquire-expires");
+	if (!has_mark && !has_acq && !has_port)
+		die("\"config set\" needs decap-mark, acquire-expires or encap-port");
 	nlh = nl_req_start(&req, KIPSEC_CMD_SET_CONFIG, 0);
 	nest = mnl_attr_nest_start(nlh, KIPSEC_A_CONFIG);
 	if (has_acq)
 		mnl_attr_put_u32(nlh, KIPSEC_CONFIG_A_ACQUIRE_EXPIRES, acq);
+	if (has_port)
+		mnl_attr_put_u16(nlh, KIPSEC_CONFIG_A_ENCAP_PORT, port);
 	if (has_mark) {
 		mark = mnl_attr_nest_start(nlh, KIPSEC_CONFIG_A_DECAP_MARK);
 		mnl_attr_put_u32(nlh, KIPSEC_MARK_A_VALUE, value);

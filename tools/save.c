@@ -136,6 +136,17 @@ int sa_save(FILE *f, const struct sa *sa)
 	if ((sa->has & BIT(KIPSEC_SA_A_SET_MARK)) && sa->mark_value)
 		fprintf(f, " output-mark 0x%x mask 0x%x", sa->mark_value,
 			sa->mark_mask);
+	if (sa->has & BIT(KIPSEC_SA_A_ENCAP)) {
+		struct kaddr zero = { .family = sa->family };
+		char oa[INET6_ADDRSTRLEN];
+
+		/* as ip takes it; no original address saves as 0.0.0.0 or :: */
+		addr_str(sa->encap_oa.family ? &sa->encap_oa : &zero,
+			 sa->encap_oa.family ? sa->encap_oa.family : sa->family,
+			 oa);
+		fprintf(f, " encap espinudp %u %u %s", sa->encap_sport,
+			sa->encap_dport, oa);
+	}
 	/* the sequence numbers, so that a restored SA never reuses one */
 	fprintf(f, " replay-seq %u replay-oseq %u", (uint32_t)sa->seq,
 		(uint32_t)sa->oseq);

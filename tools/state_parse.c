@@ -56,7 +56,7 @@ const struct sa_limit sa_limits[] = {
 
 /* ip-xfrm keywords of "state add" kipsec does not implement. */
 static const char *const refused_add[] = {
-	"mark", "seq", "encap", "coa", "ctx", "offload", "if_id", "tfcpad",
+	"mark", "seq", "coa", "ctx", "offload", "if_id", "tfcpad",
 	"comp", NULL
 };
 
@@ -263,6 +263,37 @@ static int mark_words(struct args *a, struct sa *sa)
 		sa->has |= BIT(KIPSEC_SA_A_SET_MARK);
 	else
 		sa->has &= ~BIT(KIPSEC_SA_A_SET_MARK);
+	return 0;
+}
+
+/* "encap ENCAP-TYPE SPORT DPORT OADDR", as ip: all four. */
+static int encap_words(struct args *a, struct sa *sa)
+{
+	uint16_t *ports[] = { &sa->encap_sport, &sa->encap_dport };
+	const char *type, *s;
+	uint32_t port;
+	size_t i;
+
+	if (args_value(a, "encap", &type))
+		return -1;
+	if (!strcmp(type, "espinudp-nonike") || !strcmp(type, "espintcp"))
+		return fail("encap \"%s\" is not supported by kipsec (only espinudp)",
+			    type);
+	if (strcmp(type, "espinudp"))
+		return fail("encap \"%s\" is not espinudp, espinudp-nonike or espintcp",
+			    type);
+	for (i = 0; i < ARRAY_SIZE(ports); i++) {
+		if (args_value(a, "encap", &s))
+			return -1;
+		if (parse_u32(s, &port) || !port || port > 65535)
+			return fail("encap %s \"%s\" is not a port (1-65535)",
+				    i ? "DPORT" : "SPORT", s);
+		*ports[i] = port;
+	}
+	if (args_addr(a, "encap", &sa->encap_oa))
+		return -1;
+	sa->encap_type = 2;	/* UDP_ENCAP_ESPINUDP */
+	sa->has |= BIT(KIPSEC_SA_A_ENCAP);
 	return 0;
 }
 
@@ -480,6 +511,8 @@ static int add_word(struct args *a, struct sa *sa, struct sa_words *sw)
 	} else if (args_eat(a, "output-mark")) {
 		sw->mark = true;
 		ret = mark_words(a, sa);
+	} else if (args_eat(a, "encap")) {
+		ret = encap_words(a, sa);
 	}
 	else if (args_eat(a, "sel"))
 		ret = sel_words(a, &sa->sel);
@@ -713,6 +746,19 @@ void state_build(const struct state_cmd *c, struct nl_req *req)
 		mnl_attr_put_u32(nlh, KIPSEC_MARK_A_VALUE, sa->mark_value);
 		mnl_attr_put_u32(nlh, KIPSEC_MARK_A_MASK, sa->mark_mask);
 		mnl_attr_nest_end(nlh, mark);
+	}
+	if (has & BIT(KIPSEC_SA_A_ENCAP)) {
+		struct nlattr *encap = mnl_attr_nest_start(nlh,
+							   KIPSEC_SA_A_ENCAP);
+
+		mnl_attr_put_u16(nlh, KIPSEC_ENCAP_A_TYPE, sa->encap_type);
+		mnl_attr_put_u16(nlh, KIPSEC_ENCAP_A_SPORT,
+				 htons(sa->encap_sport));
+		mnl_attr_put_u16(nlh, KIPSEC_ENCAP_A_DPORT,
+				 htons(sa->encap_dport));
+		if (sa->encap_oa.family)
+			addr_put(nlh, KIPSEC_ENCAP_A_OA, &sa->encap_oa);
+		mnl_attr_nest_end(nlh, encap);
 	}
 	if (has & BIT(KIPSEC_SA_A_SPI_MIN))
 		mnl_attr_put_u32(nlh, KIPSEC_SA_A_SPI_MIN, sa->spi_min);

@@ -31,6 +31,7 @@ static const struct {
 	{ KIPSEC_STATS_A_OUT_SEQ_OVERFLOW, "seq-overflow" },
 	{ KIPSEC_STATS_A_NO_MEMORY, "no-memory" },
 	{ KIPSEC_STATS_A_EXPIRED, "expired" },
+	{ KIPSEC_STATS_A_IN_ENCAP_MISMATCH, "encap-mismatch" },
 };
 
 /* --- Reading replies ------------------------------------------------------ */
@@ -116,6 +117,30 @@ static void *sa_scalar(struct sa *sa, uint16_t type, size_t *size)
 	return NULL;
 }
 
+static int encap_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct sa *sa = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case KIPSEC_ENCAP_A_TYPE:
+		if (len_is(attr, 2))
+			sa->encap_type = mnl_attr_get_u16(attr);
+		break;
+	case KIPSEC_ENCAP_A_SPORT:
+		if (len_is(attr, 2))
+			sa->encap_sport = ntohs(mnl_attr_get_u16(attr));
+		break;
+	case KIPSEC_ENCAP_A_DPORT:
+		if (len_is(attr, 2))
+			sa->encap_dport = ntohs(mnl_attr_get_u16(attr));
+		break;
+	case KIPSEC_ENCAP_A_OA:
+		addr_from(attr, &sa->encap_oa);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
 static int sa_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct sa *sa = data;
@@ -150,6 +175,8 @@ static int sa_attr_cb(const struct nlattr *attr, void *data)
 		u64s_from(attr, &sa->stats);
 	} else if (type == KIPSEC_SA_A_SET_MARK) {
 		mnl_attr_parse_nested(attr, mark_attr_cb, sa);
+	} else if (type == KIPSEC_SA_A_ENCAP) {
+		mnl_attr_parse_nested(attr, encap_attr_cb, sa);
 	} else if (type == KIPSEC_SA_A_REPLAY_BITMAP) {
 		if (len % 4 || len > sizeof(sa->bitmap))
 			return MNL_CB_OK;
@@ -412,6 +439,28 @@ static void algs_print(const struct out *o, const struct sa *sa)
 		alg_print(o, "enc", "enc", &sa->crypt, NULL, -1);
 }
 
+/*
+ * As ip: "encap type espinudp sport 4500 dport 4500 addr 0.0.0.0" (the
+ * original address, the SA family's zero address when none was given).
+ */
+static void encap_print(const struct out *o, const struct sa *sa)
+{
+	struct kaddr zero = { .family = sa->family };
+	char a[INET6_ADDRSTRLEN];
+
+	addr_str(sa->encap_oa.family ? &sa->encap_oa : &zero,
+		 sa->encap_oa.family ? sa->encap_oa.family : sa->family, a);
+	print_open_obj(o, "encap");
+	print_str(o, PRINT_ANY, "type", "\tencap type %s",
+		  sa->encap_type == 2 ? "espinudp" :
+		  sa->encap_type == 1 ? "espinudp-nonike" :
+		  sa->encap_type == 7 ? "espintcp" : "unknown");
+	print_u64(o, PRINT_ANY, "sport", " sport %llu", sa->encap_sport);
+	print_u64(o, PRINT_ANY, "dport", " dport %llu", sa->encap_dport);
+	print_str(o, PRINT_ANY, "addr", " addr %s\n", a);
+	print_close_obj(o);
+}
+
 void sa_print(const struct out *o, const struct sa *sa)
 {
 	sa_print_key(o, sa, NULL);
@@ -449,6 +498,8 @@ void sa_print_key(const struct out *o, const struct sa *sa, const char *key)
 		print_close_obj(o);
 	}
 	algs_print(o, sa);
+	if (sa->has & BIT(KIPSEC_SA_A_ENCAP))
+		encap_print(o, sa);
 	replay_print(o, sa);
 	print_open_obj(o, "sel");
 	print_text(o, "\tsel ");

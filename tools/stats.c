@@ -43,6 +43,9 @@ static const struct {
 	[KIPSEC_STATS_A_IN_FRAG_LIMIT] = { "InFragLimit", "in-frag-limit" },
 	[KIPSEC_STATS_A_IN_FRAG_TIMEOUT] = { "InFragTimeout", "in-frag-timeout" },
 	[KIPSEC_STATS_A_IN_FRAG_REASM] = { "InFragReasm", "in-frag-reasm" },
+	[KIPSEC_STATS_A_IN_ENCAP_KEEPALIVE] = { "InEncapKeepalive", "in-encap-keepalive" },
+	[KIPSEC_STATS_A_IN_ENCAP_NO_SA] = { "InEncapNoState", "in-encap-no-sa" },
+	[KIPSEC_STATS_A_IN_ENCAP_MISMATCH] = { "InEncapMismatch", "in-encap-mismatch" },
 };
 
 struct stats {

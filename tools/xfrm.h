@@ -67,6 +67,8 @@ struct sa {
 	struct sel sel;
 	struct u64s lifetime, cur, stats;
 	uint32_t mark_value, mark_mask;
+	uint16_t encap_type, encap_sport, encap_dport;	/* host order */
+	struct kaddr encap_oa;		/* family 0: none */
 	uint32_t spi_min, spi_max;
 	uint32_t bitmap[KIPSEC_REPLAY_WINDOW_MAX / 32];
 	uint32_t bitmap_words;

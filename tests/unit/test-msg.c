@@ -62,6 +62,11 @@ SCHEMA(lt_s,
 SCHEMA(mark_s,
 	[KIPSEC_MARK_A_VALUE] = { "VALUE", U32, NULL },
 	[KIPSEC_MARK_A_MASK] = { "MASK", U32, NULL });
+SCHEMA(encap_s,
+	[KIPSEC_ENCAP_A_TYPE] = { "TYPE", U16, NULL },
+	[KIPSEC_ENCAP_A_SPORT] = { "SPORT", BE16, NULL },
+	[KIPSEC_ENCAP_A_DPORT] = { "DPORT", BE16, NULL },
+	[KIPSEC_ENCAP_A_OA] = { "OA", ADDR, NULL });
 SCHEMA(sa_s,
 	[KIPSEC_SA_A_FAMILY] = { "FAMILY", U16, NULL },
 	[KIPSEC_SA_A_DADDR] = { "DADDR", ADDR, NULL },
@@ -83,7 +88,8 @@ SCHEMA(sa_s,
 	[KIPSEC_SA_A_SPI_MIN] = { "SPI_MIN", U32, NULL },
 	[KIPSEC_SA_A_SPI_MAX] = { "SPI_MAX", U32, NULL },
 	[KIPSEC_SA_A_NEW_DADDR] = { "NEW_DADDR", ADDR, NULL },
-	[KIPSEC_SA_A_NEW_SADDR] = { "NEW_SADDR", ADDR, NULL });
+	[KIPSEC_SA_A_NEW_SADDR] = { "NEW_SADDR", ADDR, NULL },
+	[KIPSEC_SA_A_ENCAP] = { "ENCAP", NEST, &encap_s });
 SCHEMA(tmpl_s,
 	[KIPSEC_TMPL_A_FAMILY] = { "FAMILY", U16, NULL },
 	[KIPSEC_TMPL_A_DADDR] = { "DADDR", ADDR, NULL },
@@ -323,6 +329,23 @@ static const struct msg_case msg_cases[] = {
 	  "output-mark 0",
 	  "UPD_SA SA{FAMILY=2 DADDR=10.0.0.2 SPI=0x00000001 PROTO=50 MODE=1 "
 	  "FLAGS=8 SET_MARK{VALUE=0 MASK=0}}" },
+	/* NAT-T: ESP in UDP, as ip xfrm writes it */
+	{ "state add " SA_ID " mode tunnel aead rfc4106(gcm(aes)) " KEY20
+	  " 128 encap espinudp 4500 4501 0.0.0.0",
+	  "NEW_SA SA{" SA_ID_WANT " MODE=1 AEAD{NAME=rfc4106(gcm(aes)) KEY=" KEY20
+	  " ICV_BITS=128} ENCAP{TYPE=2 SPORT=4500 DPORT=4501 OA=0.0.0.0}}" },
+	{ "state add src 2001:db8::1 dst 2001:db8::2 proto esp spi 9 "
+	  "encap espinudp 0x1194 1024 2001:db8::7 enc aes " KEY16
+	  " auth sha1 " KEY20,
+	  "NEW_SA SA{FAMILY=10 DADDR=2001:db8::2 SADDR=2001:db8::1 "
+	  "SPI=0x00000009 PROTO=50 MODE=0 CRYPT{NAME=cbc(aes) KEY=" KEY16 "} "
+	  "AUTH{NAME=hmac(sha1) KEY=" KEY20 " ICV_BITS=0} "
+	  "ENCAP{TYPE=2 SPORT=4500 DPORT=1024 OA=2001:db8::7}}" },
+	/* an update in place may change the ports */
+	{ "state update dst 10.0.0.2 proto esp spi 1 encap espinudp 4500 "
+	  "31000 0.0.0.0",
+	  "UPD_SA SA{FAMILY=2 DADDR=10.0.0.2 SPI=0x00000001 PROTO=50 "
+	  "ENCAP{TYPE=2 SPORT=4500 DPORT=31000 OA=0.0.0.0}}" },
 	/* MOBIKE: new outer addresses */
 	{ "state update dst 2001:db8::2 proto esp spi 5 new-dst 2001:db8::9 "
 	  "new-src 2001:db8::8",
@@ -404,8 +427,18 @@ static const struct msg_case error_cases[] = {
 	  "algorithm \"md5\" is not supported" },
 	{ "state add " SA_ID " enc des3_ede 0x00",
 	  "algorithm \"des3_ede\" is not supported" },
-	{ "state add " SA_ID " enc aes 0x00 encap espinudp 4500 4500 0.0.0.0",
-	  "\"encap\" is not supported by kipsec" },
+	{ "state add " SA_ID " enc aes 0x00 encap espinudp-nonike 4500 4500 0.0.0.0",
+	  "encap \"espinudp-nonike\" is not supported by kipsec (only espinudp)" },
+	{ "state add " SA_ID " enc aes 0x00 encap espintcp 4500 4500 0.0.0.0",
+	  "encap \"espintcp\" is not supported by kipsec (only espinudp)" },
+	{ "state add " SA_ID " enc aes 0x00 encap udp 4500 4500 0.0.0.0",
+	  "encap \"udp\" is not espinudp, espinudp-nonike or espintcp" },
+	{ "state add " SA_ID " enc aes 0x00 encap espinudp 0 4500 0.0.0.0",
+	  "encap SPORT \"0\" is not a port (1-65535)" },
+	{ "state add " SA_ID " enc aes 0x00 encap espinudp 4500 65536 0.0.0.0",
+	  "encap DPORT \"65536\" is not a port (1-65535)" },
+	{ "state add " SA_ID " enc aes 0x00 encap espinudp 4500 4500",
+	  "\"encap\" needs a value; try \"kipsec state help\"" },
 	{ "state add " SA_ID " enc aes 0x00 coa 10.0.0.9",
 	  "\"coa\" is not supported by kipsec" },
 	{ "state add " SA_ID " enc aes 0x00 ctx foo",

@@ -108,6 +108,25 @@ static struct nlmsghdr *aead_sa(char *buf)
 	return nlh;
 }
 
+/* aead_sa() with UDP encapsulation (NAT-T) and an original address. */
+static struct nlmsghdr *encap_sa(char *buf)
+{
+	struct nlmsghdr *nlh = aead_sa(buf);
+	struct nlattr *sa = (struct nlattr *)mnl_nlmsg_get_payload_offset(nlh,
+						sizeof(struct genlmsghdr));
+	struct nlattr *n;
+
+	n = mnl_attr_nest_start(nlh, KIPSEC_SA_A_ENCAP);
+	mnl_attr_put_u16(nlh, KIPSEC_ENCAP_A_TYPE, 2);
+	mnl_attr_put_u16(nlh, KIPSEC_ENCAP_A_SPORT, htons(4500));
+	mnl_attr_put_u16(nlh, KIPSEC_ENCAP_A_DPORT, htons(31001));
+	put_addr(nlh, KIPSEC_ENCAP_A_OA, "198.51.100.7");
+	mnl_attr_nest_end(nlh, n);
+	/* the SA nest now ends where the message does */
+	sa->nla_len = (char *)mnl_nlmsg_get_payload_tail(nlh) - (char *)sa;
+	return nlh;
+}
+
 /*
  * An ESN transport SA over IPv6 as a non-admin sees it (no keys), auth
  * without an ICV length (XFRM's default applies), no selector.
@@ -278,7 +297,29 @@ static const struct print_case print_cases[] = {
 	  "\t  add 2023-11-14 22:13:20 use -\n"
 	  "\tstats:\n"
 	  "\t  replay-window 0 replay 1 failed 2\n"
-	  "\t  padding 3 malformed 0 policy 0 selector 4 larval 0 tfc 0 no-sa 0 seq-overflow 0 no-memory 0 expired 0\n" },
+	  "\t  padding 3 malformed 0 policy 0 selector 4 larval 0 tfc 0 no-sa 0 seq-overflow 0 no-memory 0 expired 0 encap-mismatch 0\n" },
+	{ "print-sa-encap", encap_sa, sa_show_cb, 0, false, false,
+	  "src 192.0.2.1 dst 192.0.2.2\n"
+	  "\tproto esp spi 0x00001000 reqid 7 mode tunnel\n"
+	  "\treplay-window 0 \n"
+	  "\taead rfc4106(gcm(aes)) " KEY20 " 128\n"
+	  "\tencap type espinudp sport 4500 dport 31001 addr 198.51.100.7\n"
+	  "\tanti-replay context: seq 0x0, oseq 0x5, bitmap 0x00000000\n"
+	  "\tsel src 10.0.1.0/24 dst 10.0.2.0/24 \n" },
+	{ "print-sa-encap-json", encap_sa, sa_show_cb, 0, true, true,
+	  "{\"src\":\"192.0.2.1\",\"dst\":\"192.0.2.2\",\"proto\":\"esp\","
+	  "\"spi\":\"0x00001000\",\"reqid\":7,\"mode\":\"tunnel\","
+	  "\"replay-window\":0,\"flag\":[],"
+	  "\"aead\":{\"name\":\"rfc4106(gcm(aes))\",\"key-len\":160,"
+	  "\"icv-len\":128},"
+	  "\"encap\":{\"type\":\"espinudp\",\"sport\":4500,\"dport\":31001,"
+	  "\"addr\":\"198.51.100.7\"},"
+	  "\"replay-seq\":0,\"replay-oseq\":5,\"replay-seq-hi\":0,"
+	  "\"replay-oseq-hi\":0,"
+	  "\"sel\":{\"src\":\"10.0.1.0/24\",\"dst\":\"10.0.2.0/24\"},"
+	  "\"limit\":{\"time-soft\":0,\"time-hard\":3600,\"time-use-soft\":0,"
+	  "\"time-use-hard\":0,\"byte-soft\":0,\"byte-hard\":0,"
+	  "\"packet-soft\":0,\"packet-hard\":0}}" },
 	{ "print-sa-nokeys", aead_sa, sa_show_cb, 0, false, true,
 	  "src 192.0.2.1 dst 192.0.2.2\n"
 	  "\tproto esp spi 0x00001000 reqid 7 mode tunnel\n"
@@ -312,7 +353,7 @@ static const struct print_case print_cases[] = {
 	  "\"packet-soft\":0,\"packet-hard\":0},"
 	  "\"lifetime\":{\"bytes\":1000,\"packets\":10,\"add-time\":1700000000,"
 	  "\"use-time\":0},"
-	  "\"stats\":{\"replay\":1,\"failed\":2,\"padding\":3,\"malformed\":0,\"policy\":0,\"selector\":4,\"larval\":0,\"tfc\":0,\"no-sa\":0,\"seq-overflow\":0,\"no-memory\":0,\"expired\":0}}" },
+	  "\"stats\":{\"replay\":1,\"failed\":2,\"padding\":3,\"malformed\":0,\"policy\":0,\"selector\":4,\"larval\":0,\"tfc\":0,\"no-sa\":0,\"seq-overflow\":0,\"no-memory\":0,\"expired\":0,\"encap-mismatch\":0}}" },
 	{ "print-sa-esn-hidden-keys", esn_sa, sa_show_cb, 0, false, false,
 	  "src 2001:db8::1 dst 2001:db8::2\n"
 	  "\tproto esp spi 0x00000102 reqid 0 mode transport\n"
@@ -564,6 +605,12 @@ static char *save_of(struct nlmsghdr *nlh, bool sa, int *ret)
 	" 128 sel src 10.0.1.0/24 dst 10.0.2.0/24 limit time-hard 3600 " \
 	"replay-seq 0 replay-oseq 5\n"
 
+#define ENCAP_SAVE \
+	"state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x00001000 " \
+	"reqid 7 mode tunnel replay-window 0 aead 'rfc4106(gcm(aes))' " KEY20 \
+	" 128 sel src 10.0.1.0/24 dst 10.0.2.0/24 limit time-hard 3600 " \
+	"encap espinudp 4500 31001 198.51.100.7 replay-seq 0 replay-oseq 5\n"
+
 /*
  * A saved line parsed back (split as a batch line) gives the request
  * that, read as a reply, saves to the same line.
@@ -604,6 +651,10 @@ static void test_save(void)
 	check("save-sa", got, AEAD_SAVE);
 	free(got);
 	test_save_reparse(AEAD_SAVE);
+	got = save_of(encap_sa(b1), true, &ret);
+	check("save-sa-encap", got, ENCAP_SAVE);
+	free(got);
+	test_save_reparse(ENCAP_SAVE);
 	/* a reader without CAP_NET_ADMIN sees no keys: save refuses */
 	got = save_of(esn_sa(b2), true, &ret);
 	report("save-sa-nokeys", ret == -1 && !strcmp(last_error(),
