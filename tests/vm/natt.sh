@@ -45,15 +45,15 @@ kstat() {
 		python3 -c "import json,sys; print(json.load(sys.stdin).get('$2',0))"
 }
 
-# tcp_echo SERVER_NS CLIENT_NS ADDR: 100 kB through a TCP echo on ADDR
-# (large enough for GSO and several segments), all of it back.
+# tcp_echo SERVER_NS CLIENT_NS ADDR [SRC]: 100 kB through a TCP echo on
+# ADDR from SRC (large enough for GSO and several segments), all back.
 tcp_echo() {
-	local n pid
+	local n pid bind=${4:+,bind=${4/#*:*/[$4]}}
 	nsx "$1" socat TCP-LISTEN:5001,reuseaddr,pf=ip$([[ $3 == *:* ]] && echo 6 || echo 4) SYSTEM:cat &
 	pid=$!
 	sleep 0.5
 	n=$(head -c 100000 /dev/zero |
-		nsx "$2" socat -t 5 - "TCP:${3/#*:*/[$3]}:5001" | wc -c) || true
+		nsx "$2" socat -t 5 - "TCP:${3/#*:*/[$3]}:5001$bind" | wc -c) || true
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	[[ $n == 100000 ]] || fail "TCP $2 -> $1 ($3): echoed ${n:-0} of 100000 bytes"
@@ -92,8 +92,8 @@ natt_direct() {
 		both="encap espinudp 4500 4500 $z" -- \
 		aead 'rfc4106(gcm(aes))' "$(hexkey 20)" 128
 	pings kt-a "$a" kt-b "$b"
-	tcp_echo kt-b kt-a "$b"
-	tcp_echo kt-a kt-b "$a"
+	tcp_echo kt-b kt-a "$b" "$a"
+	tcp_echo kt-a kt-b "$a" "$b"
 	n=$(sa_packets kt-a src "$ob" dst "$oa" proto esp spi 0x2002)
 	((n >= 6)) || fail "kipsec decrypted ${n:-no} packets in UDP, want >= 6"
 	n=$(kstat kt-a in-encap-mismatch)
@@ -196,8 +196,8 @@ natt_behind() {
 	nsx kt-a kipsec config set encap-port 4500
 	if [[ $mode == tunnel ]]; then
 		pings kt-a "$a" kt-b "$b"
-		tcp_echo kt-b kt-a "$b"
-		tcp_echo kt-a kt-b "$a"
+		tcp_echo kt-b kt-a "$b" "$a"
+		tcp_echo kt-a kt-b "$a" "$b"
 	else
 		# kt-b reaches kt-a at the NAT's address, through the mapping.
 		nsx kt-a ping -c 3 -i 0.2 -W 2 "$ob" >/dev/null ||
@@ -262,7 +262,6 @@ t_keepalive_marker_short() {
 }
 
 t_port_in_use() {
-	local pid
 	two_hosts
 	nsx kt-a python3 -c 'import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 4501)); time.sleep(60)' &
 	pid=$!
