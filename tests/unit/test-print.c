@@ -242,6 +242,13 @@ static struct nlmsghdr *in_policy(char *buf)
 	"\taead rfc4106(gcm(aes)) " KEY20 " 128\n" \
 	"\tanti-replay context: seq 0x0, oseq 0x5, bitmap 0x00000000\n" \
 	"\tsel src 10.0.1.0/24 dst 10.0.2.0/24 \n"
+#define AEAD_TAIL_JSON \
+	"\"replay-seq\":0,\"replay-oseq\":5,\"replay-seq-hi\":0," \
+	"\"replay-oseq-hi\":0," \
+	"\"sel\":{\"src\":\"10.0.1.0/24\",\"dst\":\"10.0.2.0/24\"}," \
+	"\"limit\":{\"time-soft\":0,\"time-hard\":3600,\"time-use-soft\":0," \
+	"\"time-use-hard\":0,\"byte-soft\":0,\"byte-hard\":0," \
+	"\"packet-soft\":0,\"packet-hard\":0}"
 #define NO_LIMITS_JSON \
 	"\"limit\":{\"time-soft\":0,\"time-hard\":0,\"time-use-soft\":0," \
 	"\"time-use-hard\":0,\"byte-soft\":0,\"byte-hard\":0," \
@@ -314,12 +321,7 @@ static const struct print_case print_cases[] = {
 	  "\"icv-len\":128},"
 	  "\"encap\":{\"type\":\"espinudp\",\"sport\":4500,\"dport\":31001,"
 	  "\"addr\":\"198.51.100.7\"},"
-	  "\"replay-seq\":0,\"replay-oseq\":5,\"replay-seq-hi\":0,"
-	  "\"replay-oseq-hi\":0,"
-	  "\"sel\":{\"src\":\"10.0.1.0/24\",\"dst\":\"10.0.2.0/24\"},"
-	  "\"limit\":{\"time-soft\":0,\"time-hard\":3600,\"time-use-soft\":0,"
-	  "\"time-use-hard\":0,\"byte-soft\":0,\"byte-hard\":0,"
-	  "\"packet-soft\":0,\"packet-hard\":0}}" },
+	  AEAD_TAIL_JSON "}" },
 	{ "print-sa-nokeys", aead_sa, sa_show_cb, 0, false, true,
 	  "src 192.0.2.1 dst 192.0.2.2\n"
 	  "\tproto esp spi 0x00001000 reqid 7 mode tunnel\n"
@@ -333,24 +335,14 @@ static const struct print_case print_cases[] = {
 	  "\"replay-window\":0,\"flag\":[],"
 	  "\"aead\":{\"name\":\"rfc4106(gcm(aes))\",\"key\":\"" KEY20 "\","
 	  "\"key-len\":160,\"icv-len\":128},"
-	  "\"replay-seq\":0,\"replay-oseq\":5,\"replay-seq-hi\":0,"
-	  "\"replay-oseq-hi\":0,"
-	  "\"sel\":{\"src\":\"10.0.1.0/24\",\"dst\":\"10.0.2.0/24\"},"
-	  "\"limit\":{\"time-soft\":0,\"time-hard\":3600,\"time-use-soft\":0,"
-	  "\"time-use-hard\":0,\"byte-soft\":0,\"byte-hard\":0,"
-	  "\"packet-soft\":0,\"packet-hard\":0}}" },
+	  AEAD_TAIL_JSON "}" },
 	{ "print-sa-json-stats", aead_sa, sa_show_cb, 1, true, true,
 	  "{\"src\":\"192.0.2.1\",\"dst\":\"192.0.2.2\",\"proto\":\"esp\","
 	  "\"spi\":\"0x00001000\",\"reqid\":7,\"mode\":\"tunnel\","
 	  "\"replay-window\":0,\"flag\":[],"
 	  "\"aead\":{\"name\":\"rfc4106(gcm(aes))\",\"key-len\":160,"
 	  "\"icv-len\":128},"
-	  "\"replay-seq\":0,\"replay-oseq\":5,\"replay-seq-hi\":0,"
-	  "\"replay-oseq-hi\":0,"
-	  "\"sel\":{\"src\":\"10.0.1.0/24\",\"dst\":\"10.0.2.0/24\"},"
-	  "\"limit\":{\"time-soft\":0,\"time-hard\":3600,\"time-use-soft\":0,"
-	  "\"time-use-hard\":0,\"byte-soft\":0,\"byte-hard\":0,"
-	  "\"packet-soft\":0,\"packet-hard\":0},"
+	  AEAD_TAIL_JSON ","
 	  "\"lifetime\":{\"bytes\":1000,\"packets\":10,\"add-time\":1700000000,"
 	  "\"use-time\":0},"
 	  "\"stats\":{\"replay\":1,\"failed\":2,\"padding\":3,\"malformed\":0,\"policy\":0,\"selector\":4,\"larval\":0,\"tfc\":0,\"no-sa\":0,\"seq-overflow\":0,\"no-memory\":0,\"expired\":0,\"encap-mismatch\":0}}" },

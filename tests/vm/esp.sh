@@ -22,14 +22,7 @@ interop_case() {
 	fi
 	two_hosts
 	load_xfrm
-	if [[ $a == 10.9.* || $a == fd09::* ]]; then
-		local p=32
-		[[ $inner == 6 ]] && p=128
-		nsx kt-a ip addr add "$a/$p" dev lo
-		nsx kt-b ip addr add "$b/$p" dev lo
-		nsx kt-a ip route add "$b/$p" dev va
-		nsx kt-b ip route add "$a/$p" dev vb
-	fi
+	[[ $a == 10.9.* || $a == fd09::* ]] && inner_addrs "$a" "$b"
 	# XFRM binds an SA's selector to its own family unless af-unspec:
 	# both tools take the same words.
 	[[ $inner != "$outer" ]] && set -- "$@" flag af-unspec

@@ -97,6 +97,17 @@ two_hosts() {
 	nsx kt-b ip link set vb up
 }
 
+# inner_addrs A B: a tunnel's inner addresses on two_hosts, A on kt-a's
+# lo and B on kt-b's, each reaching the other over the veth.
+inner_addrs() {
+	local p=32
+	[[ $1 == *:* ]] && p=128
+	nsx kt-a ip addr add "$1/$p" dev lo
+	nsx kt-b ip addr add "$2/$p" dev lo
+	nsx kt-a ip route add "$2/$p" dev va
+	nsx kt-b ip route add "$1/$p" dev vb
+}
+
 # The kernel's own IPsec and the fast crypto drivers, as a router has them.
 load_xfrm() {
 	modprobe -a esp4 esp6 xfrm_user aesni_intel 2>/dev/null ||

@@ -11,19 +11,26 @@
 # (IPv4 and IPv6) with ESP-in-UDP encapsulation, as charon's; its pid in
 # $encap_pid, killed when the test ends.
 xfrm_encap_sock() {
-	# XFRM checks its policies before encap_rcv (udp_queue_rcv_one_skb):
-	# an IKE daemon's socket bypasses them; here a policy lets UDP 4500
-	# in, first so that it wins over the SA pair's (same priority).
-	nsx "$1" ip xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 proto udp \
-		dport 4500 dir in
-	nsx "$1" ip xfrm policy add src ::/0 dst ::/0 proto udp dport 4500 dir in
+	# XFRM checks its policies before encap_rcv (udp_queue_rcv_one_skb,
+	# udpv6_queue_rcv_one_skb): as charon does, each socket has a policy
+	# of its own that lets everything through (IP_XFRM_POLICY 17,
+	# IPV6_XFRM_POLICY 35: struct xfrm_userpolicy_info, action allow,
+	# no template), both directions, which the SPD's do not override.
 	nsx "$1" python3 -c '
-import socket, time
+import socket, struct, time
+def bypass(s, family, level, opt):
+	for d in (0, 1):
+		sel = bytearray(56)
+		struct.pack_into("<H", sel, 40, family)
+		p = bytes(sel) + bytes(96) + struct.pack("<IIBBBB4x", 0, 0, d, 0, 0, 0)
+		s.setsockopt(level, opt, p)
 s4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+bypass(s4, socket.AF_INET, socket.IPPROTO_IP, 17)
 s4.setsockopt(socket.SOL_UDP, 100, 2)
 s4.bind(("0.0.0.0", 4500))
 s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+bypass(s6, socket.AF_INET6, socket.IPPROTO_IPV6, 35)
 s6.setsockopt(socket.SOL_UDP, 100, 2)
 s6.bind(("::", 4500))
 print("ready", flush=True)
@@ -63,7 +70,7 @@ tcp_echo() {
 # A's packets make the mapping).
 pings() {
 	nsx "$1" ping -c 3 -i 0.2 -W 2 -I "$2" "$4" >/dev/null ||
-		fail "ping $2 -> $4 failed"
+		{ source /work/diag.sh; diag; fail "ping $2 -> $4 failed"; }
 	nsx "$3" ping -c 3 -i 0.2 -W 2 -I "$4" "$2" >/dev/null ||
 		fail "ping $4 -> $2 failed"
 }
@@ -78,12 +85,7 @@ natt_direct() {
 	if [[ $mode == tunnel ]]; then
 		a=10.9.0.1 b=10.9.0.2
 		[[ $fam == 6 ]] && a=fd09::1 b=fd09::2
-		local p=32
-		[[ $fam == 6 ]] && p=128
-		nsx kt-a ip addr add "$a/$p" dev lo
-		nsx kt-b ip addr add "$b/$p" dev lo
-		nsx kt-a ip route add "$b/$p" dev va
-		nsx kt-b ip route add "$a/$p" dev vb
+		inner_addrs "$a" "$b"
 	fi
 	xfrm_encap_sock kt-b
 	nsx kt-a kipsec config set encap-port 4500
@@ -102,11 +104,6 @@ natt_direct() {
 		nsx kt-a kipsec state get src "$ob" dst "$oa" proto esp spi 0x2002
 	kernel_log_clean
 }
-
-t_direct_transport4() { natt_direct transport 4; }
-t_direct_tunnel4() { natt_direct tunnel 4; }
-t_direct_transport6() { natt_direct transport 6; }
-t_direct_tunnel6() { natt_direct tunnel 6; }
 
 # kt-a 10.1.0.2 (fd01::2) -- kt-n 10.1.0.1 | 192.0.2.1 -- kt-b 192.0.2.2
 # (fd0a::1 / fd0a::2): kt-n masquerades kt-a, its UDP 4500 to the fixed
@@ -133,6 +130,13 @@ nat_hosts() {
 	nsx kt-n ip link set wan up
 	nsx kt-a ip route add default via 10.1.0.1
 	nsx kt-a ip -6 route add default via fd01::1
+	# In transport mode kt-b's SAs and policies name the NAT's address:
+	# its neighbour advertisements to kt-n would go in UDP to kt-a.
+	# Neighbours on the far link are static, as ARP is outside IP.
+	nsx kt-n ip -6 neigh add fd0a::2 dev wan nud permanent \
+		lladdr "$(nsx kt-b cat /sys/class/net/eth0/address)"
+	nsx kt-b ip -6 neigh add fd0a::1 dev eth0 nud permanent \
+		lladdr "$(nsx kt-n cat /sys/class/net/wan/address)"
 	nsx kt-n sysctl -qw net.ipv4.ip_forward=1
 	nsx kt-n sysctl -qw net.ipv6.conf.all.forwarding=1
 	nsx kt-n nft -f - <<-'EOF'
@@ -213,6 +217,11 @@ natt_behind() {
 	kernel_log_clean
 }
 
+t_direct_transport4() { natt_direct transport 4; }
+t_direct_tunnel4() { natt_direct tunnel 4; }
+t_direct_transport6() { natt_direct transport 6; }
+t_direct_tunnel6() { natt_direct tunnel 6; }
+
 t_nat_transport4() { natt_behind transport 4; }
 t_nat_tunnel4() { natt_behind tunnel 4; }
 t_nat_transport6() { natt_behind transport 6; }
@@ -266,7 +275,11 @@ t_port_in_use() {
 	nsx kt-a python3 -c 'import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 4501)); time.sleep(60)' &
 	pid=$!
 	trap 'kill $pid 2>/dev/null || true' EXIT
-	sleep 0.5
+	local i
+	for i in $(seq 100); do
+		[[ -n $(nsx kt-a ss -Huln 'sport = :4501') ]] && break
+		sleep 0.1
+	done
 	expect_out 'kipsec: .*encapsulation port is in use' \
 		nsx kt-a kipsec config set encap-port 4501
 	((last_rc == 2)) || fail "config set on a taken port exited $last_rc, want 2"
