@@ -33,6 +33,9 @@ struct kipsec_skb_cb {
 	u16 nhoff;			/* input: where the IP header names ESP */
 	u8 ds;				/* inner DSCP and ECN */
 	u8 flags;
+	__be16 encap_sport;		/* input: the UDP source port of ESP
+					 * that came in UDP
+					 */
 };
 
 #define KIPSEC_CB(skb) ((struct kipsec_skb_cb *)((skb)->cb))

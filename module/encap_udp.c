@@ -9,6 +9,7 @@
  * xfrm4_udp_encap_rcv() and xfrm6_udp_encap_rcv() do.
  */
 #include "encap.h"
+#include "event.h"
 #include "input.h"
 #include "netns.h"
 #include "sa.h"
@@ -79,6 +80,36 @@ static void espinudp_output_finish(struct kipsec_sa *sa, struct sk_buff *skb)
 		uh->check = CSUM_MANGLED_0;
 }
 
+/*
+ * A verified packet from another source than the inbound SA's peer: the
+ * NAT in front of it changed its mapping. Reported (MAPPING), not acted
+ * on, at most once a second per SA (esp4.c's esp_input_done2() calls
+ * km_new_mapping() for every such packet).
+ */
+static void espinudp_input_done(struct kipsec_sa *sa, struct sk_buff *skb)
+{
+	__be16 port = KIPSEC_CB(skb)->encap_sport, sport, dport;
+	union kipsec_addr daddr, saddr, from;
+	unsigned long now, last;
+
+	kipsec_sa_outer(sa, &daddr, &saddr);
+	kipsec_sa_encap_ports(sa, &sport, &dport);
+	if (sa->key.family == AF_INET)
+		from.a4 = ip_hdr(skb)->saddr;
+	else
+		from.a6 = ipv6_hdr(skb)->saddr;
+	if (port == sport && kipsec_addr_equal(sa->key.family, &from, &saddr))
+		return;
+	now = jiffies;
+	last = READ_ONCE(sa->encap_mapping_at);
+	if (last && time_before(now, last + HZ))
+		return;
+	/* One of the CPUs that see it in the same second reports it. */
+	if (cmpxchg(&sa->encap_mapping_at, last, now ?: 1) != last)
+		return;
+	kipsec_event_mapping(sa, &from, port);
+}
+
 const struct kipsec_encap_type kipsec_encap_espinudp = {
 	.type		= UDP_ENCAP_ESPINUDP,
 	.proto		= IPPROTO_UDP,
@@ -87,6 +118,7 @@ const struct kipsec_encap_type kipsec_encap_espinudp = {
 	.hdrlen		= espinudp_hdrlen,
 	.output		= espinudp_output,
 	.output_finish	= espinudp_output_finish,
+	.input_done	= espinudp_input_done,
 };
 
 /*
@@ -142,6 +174,7 @@ static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	unsigned int len = skb->len - sizeof(struct udphdr);
 	const u8 *data;
 	int hlen, nhoff;
+	__be16 sport;
 
 	/* Closing: udp_tunnel_sock_release() cleared it. */
 	if (!kn)
@@ -158,13 +191,19 @@ static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 	if (len < sizeof(struct ip_esp_hdr))
 		goto malformed;
-	/* The non-ESP marker: IKE, the socket's (nobody reads it). */
-	if (!*(const u32 *)data)
-		return 1;
+	/*
+	 * The non-ESP marker: IKE. Nobody reads this socket: left to it,
+	 * such packets would fill its queue.
+	 */
+	if (!*(const u32 *)data) {
+		kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_ENCAP_NON_ESP);
+		goto drop;
+	}
+	sport = udp_hdr(skb)->source;
 	hlen = espinudp_strip(skb, family, &nhoff);
 	if (hlen < 0)
 		goto malformed;
-	kipsec_input_encap(kn, skb, family, hlen, nhoff);
+	kipsec_input_encap(kn, skb, family, hlen, nhoff, sport);
 	return 0;
 
 malformed:
@@ -181,7 +220,11 @@ bool kipsec_encap_port_claims(struct kipsec_net *kn, struct sk_buff *skb,
 	struct udphdr _uh;
 	const struct udphdr *uh;
 
-	if (proto != IPPROTO_UDP || !port)
+	/*
+	 * A packet already assigned to a socket (TPROXY, bpf_sk_assign)
+	 * goes to that one: the cleartext check judges it.
+	 */
+	if (proto != IPPROTO_UDP || !port || skb->sk)
 		return false;
 	uh = skb_header_pointer(skb, skb_network_offset(skb) + off,
 				sizeof(_uh), &_uh);

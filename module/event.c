@@ -130,6 +130,38 @@ void kipsec_event_flush(struct kipsec_net *kn, u8 cmd, int what)
 	event_send(kn, msg, hdr, GFP_KERNEL);
 }
 
+void kipsec_event_mapping(struct kipsec_sa *sa, const union kipsec_addr *addr,
+			  __be16 port)
+{
+	struct kipsec_net *kn = sa->kn;
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+
+	if (!listening(kn))
+		return;
+	msg = event_start(KIPSEC_CMD_MAPPING, NLMSG_DEFAULT_SIZE, GFP_ATOMIC,
+			  &hdr);
+	if (!msg) {
+		lost(kn);
+		return;
+	}
+	if (kipsec_nl_put_sa_id(msg, sa))
+		goto fail;
+	nest = nla_nest_start(msg, KIPSEC_A_MAPPING);
+	if (!nest ||
+	    kipsec_addr_to_nla(msg, KIPSEC_MAPPING_A_ADDR, sa->key.family,
+			       addr) ||
+	    nla_put_be16(msg, KIPSEC_MAPPING_A_PORT, port))
+		goto fail;
+	nla_nest_end(msg, nest);
+	event_send(kn, msg, hdr, GFP_ATOMIC);
+	return;
+
+fail:
+	event_fail(kn, msg);
+}
+
 /* The packet as a selector: its addresses, protocol and ports exactly. */
 static void flow_to_sel(struct kipsec_sel *sel, const struct kipsec_flow *f)
 {

@@ -9,6 +9,7 @@ struct kipsec_net;
 struct kipsec_policy;
 struct kipsec_sa;
 struct kipsec_tmpl;
+union kipsec_addr;
 
 /*
  * Events on the multicast group (see "Events" in the uapi header). Each
@@ -27,5 +28,12 @@ void kipsec_event_acquire(struct kipsec_net *kn,
 			  const struct kipsec_policy *pol,
 			  const struct kipsec_tmpl *t,
 			  const struct kipsec_flow *flow);
+
+/*
+ * Any context: ESP in UDP for @sa (inbound, with an encapsulation) came
+ * from @addr, UDP port @port, not the SA's source.
+ */
+void kipsec_event_mapping(struct kipsec_sa *sa, const union kipsec_addr *addr,
+			  __be16 port);
 
 #endif /* _KIPSEC_EVENT_H */

@@ -431,9 +431,13 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 	u16 family = cb->family;
 	unsigned int len;
 	int reason, fhoff, nhoff;
+	bool nat_csum;
 
 	if (err)
 		goto drop;
+	/* Verified, the outer header still in front: its source is known. */
+	if (cb->flags & KIPSEC_IN_ENCAP)
+		sa->encap->input_done(sa, skb);
 	/*
 	 * Counted as XFRM counts: what ESP or AH carried (the inner packet
 	 * in tunnel mode, the payload after the IP header in transport
@@ -453,7 +457,9 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 	 * addresses the NAT changed; ESP's ICV vouched for it (esp4.c and
 	 * esp6.c esp_input_done2() do the same).
 	 */
-	if (cb->flags & KIPSEC_IN_ENCAP && sa->mode == KIPSEC_MODE_TRANSPORT)
+	nat_csum = cb->flags & KIPSEC_IN_ENCAP &&
+		   sa->mode == KIPSEC_MODE_TRANSPORT;
+	if (nat_csum)
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb_set_transport_header(skb, family == AF_INET ? ip_hdrlen(skb) :
 							  sizeof(struct ipv6hdr));
@@ -480,6 +486,9 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 		skb_set_transport_header(skb, family == AF_INET ?
 					 ip_hdrlen(skb) :
 					 sizeof(struct ipv6hdr));
+		/* Each fragment was vouched for: so is the datagram. */
+		if (nat_csum)
+			skb->ip_summed = CHECKSUM_UNNECESSARY;
 	}
 
 	reason = input_policy_check(kn, sa, skb, family);
@@ -568,12 +577,14 @@ static unsigned int cleartext_check(struct kipsec_net *kn, struct sk_buff *skb,
 
 /*
  * Takes ESP or AH whose header starts @hlen bytes after the IP header (the
- * data may start anywhere before it). @encap: ESP that came in UDP, for
- * an SA with an encapsulation only, and never left to the stack.
+ * data may start anywhere before it). @encap: ESP that came in UDP (from
+ * source port @sport), for an SA with an encapsulation only, and never
+ * left to the stack.
  */
 static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 				u16 family, int hlen, int nhoff, u8 proto,
-				const struct net_device *in, bool encap)
+				const struct net_device *in, bool encap,
+				__be16 sport)
 {
 	unsigned int off = skb_network_offset(skb) + hlen;
 	unsigned int spioff = off + kipsec_xform_find(proto)->spi_offset;
@@ -633,6 +644,7 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 	cb->hdrlen = hlen;
 	cb->nhoff = nhoff;
 	cb->flags = encap ? KIPSEC_IN_ENCAP : 0;
+	cb->encap_sport = sport;
 	cb->ds = family == AF_INET ? ip_hdr(skb)->tos :
 				     ipv6_get_dsfield(ipv6_hdr(skb));
 	/*
@@ -660,11 +672,11 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 }
 
 void kipsec_input_encap(struct kipsec_net *kn, struct sk_buff *skb,
-			u16 family, int hlen, int nhoff)
+			u16 family, int hlen, int nhoff, __be16 sport)
 {
 	/* What LOCAL_IN would have done with it, the verdict applied. */
 	if (input_ipsec(kn, skb, family, hlen, nhoff, IPPROTO_ESP, NULL,
-			true) == NF_DROP)
+			true, sport) == NF_DROP)
 		kfree_skb(skb);
 }
 
@@ -720,7 +732,7 @@ unsigned int kipsec_input_hook(void *priv, struct sk_buff *skb,
 				   ipsec_offset6(skb, &nhoff, &proto);
 	if (hlen >= 0 && kipsec_xform_find(proto))
 		return input_ipsec(kn, skb, family, hlen, nhoff, proto,
-				   state->in, false);
+				   state->in, false, 0);
 	if (hlen == -2)		/* not delivered here: FORWARD judges it */
 		return NF_ACCEPT;
 	/* ESP in UDP: the encapsulation socket takes it (encap_udp.c). */

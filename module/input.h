@@ -16,12 +16,12 @@ struct kipsec_net;
 /*
  * ESP that came in UDP on the namespace's encapsulation socket, stripped
  * of its UDP header (the data starts at ESP, @hlen bytes after the IP
- * header; the byte at @nhoff from it names ESP): processed as plain ESP
- * but for SAs with an encapsulation only. Takes the skb. Under RCU, BHs
- * off.
+ * header; the byte at @nhoff from it names ESP; it came from UDP port
+ * @sport): processed as plain ESP but for SAs with an encapsulation
+ * only. Takes the skb. Under RCU, BHs off.
  */
 void kipsec_input_encap(struct kipsec_net *kn, struct sk_buff *skb,
-			u16 family, int hlen, int nhoff);
+			u16 family, int hlen, int nhoff, __be16 sport);
 
 /* The per-CPU delivery cells and the device notifier, module-wide. */
 int kipsec_input_module_init(void);

@@ -26,6 +26,11 @@ struct kipsec_sa;
 extern const struct nla_policy kipsec_sa_req_policy[KIPSEC_A_MAX + 1];
 /* An SA as GET shows it, in a KIPSEC_A_SA nest; keys only if @keys. */
 int kipsec_nl_put_sa(struct sk_buff *skb, struct kipsec_sa *sa, bool keys);
+/*
+ * Only what names an SA (FAMILY, DADDR, SADDR, SPI, PROTO, REQID, ENCAP)
+ * in KIPSEC_A_SA: any context.
+ */
+int kipsec_nl_put_sa_id(struct sk_buff *skb, const struct kipsec_sa *sa);
 int kipsec_nl_new_sa(struct sk_buff *skb, struct genl_info *info);
 int kipsec_nl_del_sa(struct sk_buff *skb, struct genl_info *info);
 int kipsec_nl_get_sa(struct sk_buff *skb, struct genl_info *info);

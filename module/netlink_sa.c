@@ -771,6 +771,28 @@ out:
 	return ret;
 }
 
+int kipsec_nl_put_sa_id(struct sk_buff *skb, const struct kipsec_sa *sa)
+{
+	union kipsec_addr daddr, saddr;
+	struct nlattr *nest;
+
+	kipsec_sa_outer(sa, &daddr, &saddr);
+	nest = nla_nest_start(skb, KIPSEC_A_SA);
+	if (!nest ||
+	    nla_put_u16(skb, KIPSEC_SA_A_FAMILY, sa->key.family) ||
+	    kipsec_addr_to_nla(skb, KIPSEC_SA_A_DADDR, sa->key.family,
+			       &daddr) ||
+	    kipsec_addr_to_nla(skb, KIPSEC_SA_A_SADDR, sa->key.family,
+			       &saddr) ||
+	    nla_put_be32(skb, KIPSEC_SA_A_SPI, sa->key.spi) ||
+	    nla_put_u8(skb, KIPSEC_SA_A_PROTO, sa->key.proto) ||
+	    nla_put_u32(skb, KIPSEC_SA_A_REQID, sa->reqid) ||
+	    put_encap(skb, sa))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 int kipsec_nl_get_sa(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kipsec_net *kn = kipsec_net(genl_info_net(info));

@@ -104,6 +104,7 @@ struct kipsec_sa {
 	u16 encap_type;
 	u8 encap_oa_len;		/* 0, 4 or 16 */
 	union kipsec_addr encap_oa;
+	unsigned long encap_mapping_at;	/* jiffies of the last MAPPING */
 
 	const struct kipsec_xform_type *type;	/* ESP or AH (xform.h) */
 	const struct kipsec_encap_type *encap;	/* or NULL (xform.h) */

@@ -38,6 +38,7 @@ enum kipsec_stat {
 	KIPSEC_STAT_IN_ENCAP_KEEPALIVE,	/* netns only; no drop */
 	KIPSEC_STAT_IN_ENCAP_NO_SA,	/* netns only */
 	KIPSEC_STAT_IN_ENCAP_MISMATCH,
+	KIPSEC_STAT_IN_ENCAP_NON_ESP,	/* netns only */
 	__KIPSEC_STAT_MAX
 };
 

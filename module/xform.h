@@ -78,6 +78,13 @@ struct kipsec_encap_type {
 	 * depends on the IP header (IPv6's UDP checksum).
 	 */
 	void (*output_finish)(struct kipsec_sa *sa, struct sk_buff *skb);
+	/*
+	 * A packet that came in it passed the SA's ICV and replay checks;
+	 * the outer IP header is still the network header (and the port
+	 * it came from in KIPSEC_CB(skb)->encap_sport): reports a source
+	 * other than the SA's (MAPPING). Any context, BHs off.
+	 */
+	void (*input_done)(struct kipsec_sa *sa, struct sk_buff *skb);
 };
 
 extern const struct kipsec_encap_type kipsec_encap_espinudp; /* encap_udp.c */

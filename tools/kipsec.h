@@ -83,7 +83,8 @@ void save_word(FILE *f, const char *w);
 #define EV_EXPIRE	0x2
 #define EV_SA		0x4
 #define EV_POLICY	0x8
-#define EV_ALL		0xf
+#define EV_MAPPING	0x10
+#define EV_ALL		0x1f
 
 /*
  * Prints one message of the events group as ip xfrm monitor does (JSON:

@@ -40,6 +40,7 @@ static const struct {
 	{ KIPSEC_CMD_FLUSH_POLICY, EV_POLICY, "flush-policy", "Flushed policy" },
 	{ KIPSEC_CMD_EXPIRE, EV_EXPIRE, "expire", "Expired " },
 	{ KIPSEC_CMD_ACQUIRE, EV_ACQUIRE, "acquire", "acquire" },
+	{ KIPSEC_CMD_MAPPING, EV_MAPPING, "mapping", "Mapping change " },
 };
 
 /* FLUSH_SA { PROTO } / FLUSH_POLICY { DIR }: what was flushed. */
@@ -121,6 +122,61 @@ static void acquire_print(const struct out *o, const struct nlmsghdr *nlh)
 		tmpl_print(o, &t, p.sel.family, NULL);
 }
 
+/* MAPPING's new source: KIPSEC_A_MAPPING { ADDR, PORT }. */
+struct mapping {
+	struct kaddr addr;
+	uint16_t port;
+};
+
+static int mapping_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct mapping *m = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case KIPSEC_MAPPING_A_ADDR:
+		addr_from(attr, &m->addr);
+		break;
+	case KIPSEC_MAPPING_A_PORT:
+		if (mnl_attr_get_payload_len(attr) == 2)
+			m->port = ntohs(mnl_attr_get_u16(attr));
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+/*
+ * MAPPING { SA, MAPPING }: ip xfrm monitor's line "OLD:PORT -> NEW:PORT"
+ * (the SA's source and port, then the packet's), then the SA's identity.
+ */
+static void mapping_print(const struct out *o, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *sn = msg_nest(nlh, KIPSEC_A_SA);
+	const struct nlattr *mn = msg_nest(nlh, KIPSEC_A_MAPPING);
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], n[INET6_ADDRSTRLEN];
+	struct mapping m;
+	struct sa sa;
+
+	memset(&m, 0, sizeof(m));
+	memset(&sa, 0, sizeof(sa));
+	if (sn)
+		sa_from(sn, &sa);
+	if (mn)
+		mnl_attr_parse_nested(mn, mapping_attr_cb, &m);
+	print_str(o, PRINT_ANY, "src", "%s",
+		  addr_str(sa.has & BIT(KIPSEC_SA_A_SADDR) ? &sa.saddr : NULL,
+			   sa.family, s));
+	print_u64(o, PRINT_ANY, "sport", ":%llu -> ", sa.encap_sport);
+	print_str(o, PRINT_ANY, "new-src", "%s",
+		  addr_str(&m.addr, sa.family, n));
+	print_u64(o, PRINT_ANY, "new-sport", ":%llu\n", m.port);
+	print_str(o, PRINT_ANY, "dst", "\tdst %s",
+		  addr_str(&sa.daddr, sa.family, d));
+	print_name(o, PRINT_ANY, "proto", " proto %s",
+		   xfrm_proto_name(sa.proto), sa.proto);
+	print_hex32(o, PRINT_ANY, "spi", " spi 0x%08x", sa.spi);
+	print_u64(o, PRINT_ANY, "reqid", " reqid %llu\n", sa.reqid);
+}
+
 /*
  * EXPIRE { HARD, SA }: "hard" in JSON; in text, ip's line before the SA
  * (the SA's identity, or "hard N" alone when the SA is missing).
@@ -184,6 +240,9 @@ int event_print(const struct out *o, const struct nlmsghdr *nlh,
 	case KIPSEC_CMD_ACQUIRE:
 		acquire_print(o, nlh);
 		break;
+	case KIPSEC_CMD_MAPPING:
+		mapping_print(o, nlh);
+		break;
 	default:	/* the SA events and EXPIRE */
 		nest = msg_nest(nlh, KIPSEC_A_SA);
 		if (g->cmd == KIPSEC_CMD_EXPIRE)
@@ -209,7 +268,7 @@ static void usage(void)
 {
 	fputs("Usage: kipsec [ -j ] [ -s ] monitor [ all | LISTofOBJECTS ]\n"
 	      "LISTofOBJECTS := [ LISTofOBJECTS ] OBJECT\n"
-	      "OBJECT := acquire | expire | sa | policy\n"
+	      "OBJECT := acquire | expire | sa | policy | mapping\n"
 	      "Needs CAP_NET_ADMIN (events carry keys). Runs until interrupted.\n",
 	      stdout);
 }
@@ -223,6 +282,7 @@ static unsigned int parse_objects(int argc, char **argv)
 		{ "all", EV_ALL }, { "acquire", EV_ACQUIRE },
 		{ "expire", EV_EXPIRE }, { "sa", EV_SA }, { "SA", EV_SA },
 		{ "state", EV_SA }, { "policy", EV_POLICY },
+		{ "mapping", EV_MAPPING },
 	};
 	unsigned int mask = 0;
 	size_t i;

@@ -46,6 +46,7 @@ static const struct {
 	[KIPSEC_STATS_A_IN_ENCAP_KEEPALIVE] = { "InEncapKeepalive", "in-encap-keepalive" },
 	[KIPSEC_STATS_A_IN_ENCAP_NO_SA] = { "InEncapNoState", "in-encap-no-sa" },
 	[KIPSEC_STATS_A_IN_ENCAP_MISMATCH] = { "InEncapMismatch", "in-encap-mismatch" },
+	[KIPSEC_STATS_A_IN_ENCAP_NON_ESP] = { "InEncapNonEsp", "in-encap-non-esp" },
 };
 
 struct stats {

@@ -68,17 +68,24 @@ static void put_cur(struct nlmsghdr *nlh, uint16_t type)
 
 #define KEY20 "0x0102030405060708090a0b0c0d0e0f1011121314"
 
+/* What names an ESP SA: its family, addresses and SPI. */
+static void put_sa_id(struct nlmsghdr *nlh, uint16_t family, const char *dst,
+		      const char *src, uint32_t spi)
+{
+	mnl_attr_put_u16(nlh, KIPSEC_SA_A_FAMILY, family);
+	put_addr(nlh, KIPSEC_SA_A_DADDR, dst);
+	put_addr(nlh, KIPSEC_SA_A_SADDR, src);
+	mnl_attr_put_u32(nlh, KIPSEC_SA_A_SPI, htonl(spi));
+	mnl_attr_put_u8(nlh, KIPSEC_SA_A_PROTO, KIPSEC_PROTO_ESP);
+}
+
 /* An AEAD tunnel SA as GET_SA returns it to an admin. */
 static struct nlmsghdr *aead_sa(char *buf)
 {
 	struct nlmsghdr *nlh = msg_start(buf, KIPSEC_CMD_GET_SA);
 	struct nlattr *sa = mnl_attr_nest_start(nlh, KIPSEC_A_SA), *n;
 
-	mnl_attr_put_u16(nlh, KIPSEC_SA_A_FAMILY, AF_INET);
-	put_addr(nlh, KIPSEC_SA_A_DADDR, "192.0.2.2");
-	put_addr(nlh, KIPSEC_SA_A_SADDR, "192.0.2.1");
-	mnl_attr_put_u32(nlh, KIPSEC_SA_A_SPI, htonl(0x1000));
-	mnl_attr_put_u8(nlh, KIPSEC_SA_A_PROTO, KIPSEC_PROTO_ESP);
+	put_sa_id(nlh, AF_INET, "192.0.2.2", "192.0.2.1", 0x1000);
 	mnl_attr_put_u8(nlh, KIPSEC_SA_A_MODE, KIPSEC_MODE_TUNNEL);
 	mnl_attr_put_u32(nlh, KIPSEC_SA_A_REQID, 7);
 	mnl_attr_put_u32(nlh, KIPSEC_SA_A_FLAGS, 0);
@@ -137,11 +144,7 @@ static struct nlmsghdr *esn_sa(char *buf)
 	struct nlmsghdr *nlh = msg_start(buf, KIPSEC_CMD_GET_SA);
 	struct nlattr *sa = mnl_attr_nest_start(nlh, KIPSEC_A_SA), *n;
 
-	mnl_attr_put_u16(nlh, KIPSEC_SA_A_FAMILY, AF_INET6);
-	put_addr(nlh, KIPSEC_SA_A_DADDR, "2001:db8::2");
-	put_addr(nlh, KIPSEC_SA_A_SADDR, "2001:db8::1");
-	mnl_attr_put_u32(nlh, KIPSEC_SA_A_SPI, htonl(0x102));
-	mnl_attr_put_u8(nlh, KIPSEC_SA_A_PROTO, KIPSEC_PROTO_ESP);
+	put_sa_id(nlh, AF_INET6, "2001:db8::2", "2001:db8::1", 0x102);
 	mnl_attr_put_u8(nlh, KIPSEC_SA_A_MODE, KIPSEC_MODE_TRANSPORT);
 	mnl_attr_put_u32(nlh, KIPSEC_SA_A_FLAGS,
 			 KIPSEC_SA_F_ESN | KIPSEC_SA_F_NOECN);
@@ -739,6 +742,27 @@ static struct nlmsghdr *acquire_msg(char *buf)
 	return nlh;
 }
 
+/* MAPPING as the module sends it: the SA's identity, the new source. */
+static struct nlmsghdr *mapping_msg(char *buf)
+{
+	struct nlmsghdr *nlh = msg_start(buf, KIPSEC_CMD_MAPPING);
+	struct nlattr *sa = mnl_attr_nest_start(nlh, KIPSEC_A_SA), *n;
+
+	put_sa_id(nlh, AF_INET, "192.0.2.2", "198.51.100.7", 0x1001);
+	mnl_attr_put_u32(nlh, KIPSEC_SA_A_REQID, 1);
+	n = mnl_attr_nest_start(nlh, KIPSEC_SA_A_ENCAP);
+	mnl_attr_put_u16(nlh, KIPSEC_ENCAP_A_TYPE, 2);
+	mnl_attr_put_u16(nlh, KIPSEC_ENCAP_A_SPORT, htons(31000));
+	mnl_attr_put_u16(nlh, KIPSEC_ENCAP_A_DPORT, htons(4500));
+	mnl_attr_nest_end(nlh, n);
+	mnl_attr_nest_end(nlh, sa);
+	n = mnl_attr_nest_start(nlh, KIPSEC_A_MAPPING);
+	put_addr(nlh, KIPSEC_MAPPING_A_ADDR, "198.51.100.9");
+	mnl_attr_put_u16(nlh, KIPSEC_MAPPING_A_PORT, htons(31001));
+	mnl_attr_nest_end(nlh, n);
+	return nlh;
+}
+
 static void test_events(void)
 {
 	char buf[8192];
@@ -821,6 +845,22 @@ static void test_events(void)
 	      "\"0x00000000\",\"reqid\":3,\"mode\":\"tunnel\",\"level\":"
 	      "\"required\"},\"sel\":{\"src\":\"10.0.1.5/32\",\"dst\":"
 	      "\"10.0.2.7/32\",\"proto\":\"udp\",\"sport\":1234,\"dport\":53}}\n");
+	free(got);
+	nlh = mapping_msg(buf);
+	got = event_of(nlh, false, EV_MAPPING);
+	check("event-mapping", got,
+	      "Mapping change 198.51.100.7:31000 -> 198.51.100.9:31001\n"
+	      "\tdst 192.0.2.2 proto esp spi 0x00001001 reqid 1\n");
+	free(got);
+	got = event_of(nlh, true, EV_ALL);
+	check("event-mapping-json", got,
+	      "{\"event\":\"mapping\",\"src\":\"198.51.100.7\",\"sport\":31000,"
+	      "\"new-src\":\"198.51.100.9\",\"new-sport\":31001,"
+	      "\"dst\":\"192.0.2.2\",\"proto\":\"esp\",\"spi\":\"0x00001001\","
+	      "\"reqid\":1}\n");
+	free(got);
+	got = event_of(nlh, false, EV_SA);
+	check("event-mapping-not-selected", got, "(nothing)");
 	free(got);
 }
 

@@ -227,6 +227,80 @@ t_nat_tunnel4() { natt_behind tunnel 4; }
 t_nat_transport6() { natt_behind transport 6; }
 t_nat_tunnel6() { natt_behind tunnel 6; }
 
+# nat_rule PORT: kt-n maps kt-a's UDP 4500 to PORT from now on (the
+# mappings it had are forgotten, as a NAT rebinding does).
+nat_rule() {
+	nsx kt-n nft flush chain inet kt-nat post
+	nsx kt-n nft add rule inet kt-nat post oifname wan ip saddr 10.1.0.2 \
+		udp sport 4500 snat ip to "192.0.2.1:$1"
+	nsx kt-n nft add rule inet kt-nat post oifname wan \
+		ip saddr 10.1.0.0/24 masquerade
+	nsx kt-n conntrack -F 2>/dev/null || true
+}
+
+# kipsec as the public end (kt-b), XFRM behind the NAT (kt-a): a NAT
+# rebinding raises one MAPPING per SA and second, a forged packet from
+# elsewhere none, and the update that follows it restores traffic.
+t_mapping() {
+	local f=/tmp/kt-mapping n key_o key_i
+	key_o=$(hexkey 20) key_i=$(hexkey 20)
+	nat_hosts
+	load_xfrm
+	xfrm_encap_sock kt-a
+	nsx kt-a ip addr add 10.9.0.1/32 dev lo
+	nsx kt-b ip addr add 10.9.0.2/32 dev lo
+	nsx kt-b ip route add 10.9.0.1/32 dev eth0
+	sa_pair kt-a tool="ip xfrm" mode=tunnel reqid=1 src=10.9.0.1 \
+		dst=10.9.0.2 osrc=10.1.0.2 odst=192.0.2.2 spi=0x1001/0x2002 \
+		both="encap espinudp 4500 4500 0.0.0.0" -- \
+		aead 'rfc4106(gcm(aes))' "$key_o" 128 -- \
+		aead 'rfc4106(gcm(aes))' "$key_i" 128
+	nsx kt-b kipsec config set encap-port 4500
+	sa_pair kt-b mode=tunnel reqid=1 src=10.9.0.2 dst=10.9.0.1 \
+		osrc=192.0.2.2 odst=192.0.2.1 spi=0x2002/0x1001 \
+		out="encap espinudp 4500 31000 0.0.0.0" \
+		in="encap espinudp 31000 4500 0.0.0.0" -- \
+		aead 'rfc4106(gcm(aes))' "$key_i" 128 -- \
+		aead 'rfc4106(gcm(aes))' "$key_o" 128
+	nsx kt-b kipsec monitor mapping >$f &
+	mon_pid=$!
+	trap 'kill $mon_pid $encap_pid 2>/dev/null || true' EXIT
+	sleep 1
+	nsx kt-a ping -c 2 -i 0.2 -W 2 -I 10.9.0.1 10.9.0.2 >/dev/null ||
+		fail "ping through the NAT failed"
+	# A packet for the SA from another port that fails the ICV: counted,
+	# no MAPPING (the check comes after the ICV's).
+	n=$(kstat kt-b in-auth)
+	udp_send kt-n 192.0.2.2 4500 "bytes.fromhex('0000100100000100') + bytes(40)"
+	sleep 0.5
+	(($(kstat kt-b in-auth) == n + 1)) || fail "the forged packet did not fail the ICV"
+	[[ ! -s $f ]] || fail "MAPPING before the NAT changed: $(cat $f)"
+	# The NAT rebinds kt-a to port 31001: kt-b's SA sees the new source.
+	nat_rule 31001
+	nsx kt-a ping -c 6 -i 0.2 -W 1 -I 10.9.0.1 10.9.0.2 >/dev/null 2>&1 || true
+	sleep 0.5
+	grep -q '^Mapping change 192.0.2.1:31000 -> 192.0.2.1:31001$' $f ||
+		fail "no MAPPING for the rebinding: $(cat $f)"
+	grep -q $'^\tdst 192.0.2.2 proto esp spi 0x00001001 reqid 1$' $f ||
+		fail "MAPPING names the wrong SA: $(cat $f)"
+	n=$(grep -c '^Mapping change' $f)
+	((n <= 2)) || fail "$n MAPPING events in about a second, want at most 2"
+	# The daemon's answer: both SAs move to the new port.
+	nsx kt-b kipsec state update src 192.0.2.1 dst 192.0.2.2 proto esp \
+		spi 0x1001 encap espinudp 31001 4500 0.0.0.0
+	nsx kt-b kipsec state update src 192.0.2.2 dst 192.0.2.1 proto esp \
+		spi 0x2002 encap espinudp 4500 31001 0.0.0.0
+	nsx kt-a ping -c 2 -i 0.2 -W 2 -I 10.9.0.1 10.9.0.2 >/dev/null ||
+		fail "ping after the update failed"
+	nsx kt-b ping -c 2 -i 0.2 -W 2 -I 10.9.0.2 10.9.0.1 >/dev/null ||
+		fail "ping kt-b -> kt-a after the update failed"
+	sleep 0.5
+	(($(grep -c '^Mapping change' $f) == n)) ||
+		fail "MAPPING after the update: $(cat $f)"
+	kill $mon_pid
+	kernel_log_clean
+}
+
 # udp_send NS ADDR PORT PYBYTES: one UDP datagram.
 udp_send() {
 	nsx "$1" python3 -c "
@@ -246,13 +320,17 @@ t_keepalive_marker_short() {
 	sleep 0.3
 	k1=$(kstat kt-a in-encap-keepalive)
 	((k1 == k0 + 2)) || fail "keepalives counted $k0 -> $k1, want +2"
-	# The non-ESP marker: IKE, not ESP (no ESP counter moves).
+	# The non-ESP marker: IKE, not ESP (no ESP counter moves), dropped
+	# and counted (nobody reads the module's socket).
 	m0=$(kstat kt-a in-malformed) s0=$(kstat kt-a in-encap-no-sa)
+	k0=$(kstat kt-a in-encap-non-esp)
 	udp_send kt-b 10.0.0.1 4500 "b'\\0\\0\\0\\0' + b'IKE message here'"
 	sleep 0.3
 	m1=$(kstat kt-a in-malformed) s1=$(kstat kt-a in-encap-no-sa)
 	((m1 == m0 && s1 == s0)) ||
 		fail "an IKE packet was taken as ESP (malformed $m0->$m1, no-sa $s0->$s1)"
+	k1=$(kstat kt-a in-encap-non-esp)
+	((k1 == k0 + 1)) || fail "an IKE packet: in-encap-non-esp $k0 -> $k1, want +1"
 	# Too short for ESP: dropped as malformed.
 	udp_send kt-b 10.0.0.1 4500 "b'\\x01\\x02\\x03'"
 	sleep 0.3

@@ -182,6 +182,18 @@
  *                       (policy, template endpoints, protocol) until an
  *                       SA for them is added or ACQUIRE_EXPIRES seconds
  *                       pass (a larval entry, as XFRM's acquire state).
+ *   MAPPING:            ESP in UDP for an inbound SA with ENCAP came
+ *                       from a source address or UDP port other than the
+ *                       SA's SADDR and ENCAP SPORT (a NAT in front of the
+ *                       peer changed its mapping), and passed the SA's
+ *                       ICV and replay checks (a forged packet raises
+ *                       nothing), as XFRM_MSG_MAPPING. KIPSEC_A_SA
+ *                       { FAMILY, DADDR, SADDR, SPI, PROTO, REQID, ENCAP }
+ *                       with the old source, KIPSEC_A_MAPPING { ADDR, PORT }
+ *                       with the new. The SA does not change (the packet is
+ *                       accepted): the keying daemon moves it with UPD_SA
+ *                       (NEW_SADDR, ENCAP). At most one MAPPING per SA per
+ *                       second while the source differs.
  *   When the group could not take an event (no memory, a full receive
  *   buffer), the EVENTS_LOST counter of GET_STATS is raised: a daemon
  *   should then re-read the SAs and policies with a dump.
@@ -223,6 +235,7 @@ enum kipsec_cmd {
 	KIPSEC_CMD_GET_STATS,
 	KIPSEC_CMD_EXPIRE,		/* event only */
 	KIPSEC_CMD_ACQUIRE,		/* event only */
+	KIPSEC_CMD_MAPPING,		/* event only */
 	__KIPSEC_CMD_MAX
 };
 
@@ -245,6 +258,9 @@ enum kipsec_attr {
 	KIPSEC_A_PAD,
 	KIPSEC_A_SEL,			/* nest, enum kipsec_sel_attr (ACQUIRE:
 					 * the packet that found no SA)
+					 */
+	KIPSEC_A_MAPPING,		/* nest, enum kipsec_mapping_attr
+					 * (MAPPING: the new source)
 					 */
 	__KIPSEC_A_MAX
 };
@@ -378,7 +394,8 @@ enum kipsec_sa_attr {
  * peer and normally the local SPORT (4500). On that port a 1-byte 0xFF
  * payload is a NAT keepalive (consumed, counted as IN_ENCAP_KEEPALIVE), a
  * payload starting with four zero bytes (the non-ESP marker: IKE) is not
- * ESP and is left to the socket (which discards it), a payload too short
+ * ESP and is dropped (IN_ENCAP_NON_ESP: the module's socket serves
+ * hand-keyed SAs; an IKE daemon needs the port itself), a payload too short
  * for an ESP header is dropped (IN_MALFORMED), and the rest is ESP,
  * looked up by (outer destination, SPI, ESP) as plain ESP is. An SA with
  * ENCAP accepts only ESP in UDP and an SA without it only plain ESP
@@ -387,9 +404,9 @@ enum kipsec_sa_attr {
  * (IN_ENCAP_NO_SA), never passed on. Received ESP in UDP is not checked
  * against the cleartext "in" policies (as XFRM's encapsulation socket
  * takes it before its policy check); what it carries is, once decrypted.
- * The source port of received packets is not checked against DPORT, and
- * a change of the peer's address or port is not reported (no MAPPING
- * event yet). In transport mode the decrypted payload's checksum is not
+ * A packet from another source address or port than the inbound SA's
+ * SADDR and SPORT is accepted and raises a MAPPING event (see "Events").
+ * In transport mode the decrypted payload's checksum is not
  * verified (CHECKSUM_UNNECESSARY: NAT changed the addresses it covers),
  * as XFRM does.
  *
@@ -412,6 +429,16 @@ enum kipsec_encap_attr {
 };
 
 #define KIPSEC_ENCAP_A_MAX (__KIPSEC_ENCAP_A_MAX - 1)
+
+/* KIPSEC_A_MAPPING: where ESP in UDP for an SA now comes from. */
+enum kipsec_mapping_attr {
+	KIPSEC_MAPPING_A_UNSPEC,
+	KIPSEC_MAPPING_A_ADDR,		/* binary, 4 or 16 bytes: source address */
+	KIPSEC_MAPPING_A_PORT,		/* __be16: UDP source port */
+	__KIPSEC_MAPPING_A_MAX
+};
+
+#define KIPSEC_MAPPING_A_MAX (__KIPSEC_MAPPING_A_MAX - 1)
 
 /* An algorithm and its key. */
 enum kipsec_alg_attr {
@@ -688,6 +715,11 @@ enum kipsec_stats_attr {
 	KIPSEC_STATS_A_IN_ENCAP_MISMATCH,	/* ESP in UDP for an SA
 						 * without ENCAP, or plain ESP
 						 * for one with it
+						 */
+	KIPSEC_STATS_A_IN_ENCAP_NON_ESP,	/* IKE (non-ESP marker) on
+						 * the encapsulation port,
+						 * which has no reader
+						 * (netns only)
 						 */
 	__KIPSEC_STATS_A_MAX
 };
