@@ -310,7 +310,7 @@ s.sendto($4, ('$2', $3))"
 }
 
 t_keepalive_marker_short() {
-	local k0 k1 m0 m1 s0 s1
+	local k0 k1 m0 m1 s0 s1 e0 e1
 	two_hosts
 	nsx kt-a kipsec config set encap-port 4500
 	expect_out 'encap-port 4500' nsx kt-a kipsec config show
@@ -323,19 +323,24 @@ t_keepalive_marker_short() {
 	# The non-ESP marker: IKE, not ESP (no ESP counter moves), dropped
 	# and counted (nobody reads the module's socket).
 	m0=$(kstat kt-a in-malformed) s0=$(kstat kt-a in-encap-no-sa)
-	k0=$(kstat kt-a in-encap-non-esp)
+	e0=$(kstat kt-a in-encap-non-esp)
 	udp_send kt-b 10.0.0.1 4500 "b'\\0\\0\\0\\0' + b'IKE message here'"
 	sleep 0.3
 	m1=$(kstat kt-a in-malformed) s1=$(kstat kt-a in-encap-no-sa)
 	((m1 == m0 && s1 == s0)) ||
 		fail "an IKE packet was taken as ESP (malformed $m0->$m1, no-sa $s0->$s1)"
-	k1=$(kstat kt-a in-encap-non-esp)
-	((k1 == k0 + 1)) || fail "an IKE packet: in-encap-non-esp $k0 -> $k1, want +1"
-	# Too short for ESP: dropped as malformed.
+	e1=$(kstat kt-a in-encap-non-esp)
+	((e1 == e0 + 1)) || fail "an IKE packet: in-encap-non-esp $e0 -> $e1, want +1"
+	# Too short for ESP (empty, a keepalive with a second byte, 3
+	# bytes): dropped as malformed.
+	udp_send kt-b 10.0.0.1 4500 "b''"
+	udp_send kt-b 10.0.0.1 4500 "b'\\xff\\xff'"
 	udp_send kt-b 10.0.0.1 4500 "b'\\x01\\x02\\x03'"
 	sleep 0.3
 	m1=$(kstat kt-a in-malformed)
-	((m1 == m0 + 1)) || fail "a 3-byte payload: in-malformed $m0 -> $m1, want +1"
+	((m1 == m0 + 3)) || fail "3 short payloads: in-malformed $m0 -> $m1, want +3"
+	k1=$(kstat kt-a in-encap-keepalive)
+	((k1 == k0 + 2)) || fail "0xff 0xff was taken for a keepalive"
 	# ESP in UDP for an SPI nobody has: dropped and counted.
 	udp_send kt-b 10.0.0.1 4500 "b'\\x00\\x00\\x77\\x77' + bytes(28)"
 	sleep 0.3
