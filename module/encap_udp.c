@@ -21,7 +21,9 @@
 #include <net/ip6_checksum.h>
 #include <net/ipv6.h>
 #include <net/netlink.h>
+#include <net/ipv6_stubs.h>
 #include <net/udp_tunnel.h>
+#include <net/xfrm.h>
 
 static int espinudp_init_sa(struct kipsec_sa *sa,
 			    struct netlink_ext_ack *extack)
@@ -163,6 +165,36 @@ static int espinudp_strip(struct sk_buff *skb, u16 family, int *nhoff)
 }
 
 /*
+ * ESP in UDP for an SPI no kipsec SA has: XFRM's if it has the state, as
+ * xfrm4_udp_encap_rcv() and xfrm6_udp_encap_rcv() would have taken it on
+ * this port (the packet is as they expect it: data at the UDP header).
+ * Returns what they return, or -1 when XFRM has no such state either.
+ */
+static int encap_to_xfrm(struct kipsec_net *kn, struct sock *sk,
+			 struct sk_buff *skb, u16 family, __be32 spi)
+{
+	struct xfrm_state *x;
+	xfrm_address_t daddr;
+
+	memset(&daddr, 0, sizeof(daddr));
+	if (family == AF_INET)
+		daddr.a4 = ip_hdr(skb)->daddr;
+	else
+		daddr.in6 = ipv6_hdr(skb)->daddr;
+	x = xfrm_state_lookup(kn->net, skb->mark, &daddr, spi, IPPROTO_ESP,
+			      family);
+	if (!x)
+		return -1;
+	xfrm_state_put(x);
+	kipsec_stats_inc(kn->stats, KIPSEC_STAT_PASSTHROUGH);
+	if (family == AF_INET)
+		return xfrm4_udp_encap_rcv(sk, skb);
+	if (!ipv6_stub->xfrm6_udp_encap_rcv)
+		return -1;
+	return ipv6_stub->xfrm6_udp_encap_rcv(sk, skb);
+}
+
+/*
  * The sockets' encap_rcv (udp_queue_rcv_one_skb(), under RCU, BHs off,
  * the UDP checksum verified; the data starts at the UDP header): 0 when
  * the packet was taken or dropped, > 0 to leave it to the socket.
@@ -173,7 +205,9 @@ static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	u16 family = skb->protocol == htons(ETH_P_IP) ? AF_INET : AF_INET6;
 	unsigned int len = skb->len - sizeof(struct udphdr);
 	const u8 *data;
-	int hlen, nhoff;
+	union kipsec_addr daddr;
+	int hlen, nhoff, ret;
+	__be32 spi;
 	__be16 sport;
 
 	/* Closing: udp_tunnel_sock_release() cleared it. */
@@ -197,6 +231,19 @@ static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	 */
 	if (!*(const u32 *)data) {
 		kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_ENCAP_NON_ESP);
+		goto drop;
+	}
+	spi = *(const __be32 *)data;
+	if (family == AF_INET)
+		daddr.a4 = ip_hdr(skb)->daddr;
+	else
+		daddr.a6 = ipv6_hdr(skb)->daddr;
+	if (!kipsec_sa_lookup(kn, family, &daddr, spi, IPPROTO_ESP)) {
+		ret = encap_to_xfrm(kn, sk, skb, family, spi);
+		if (ret >= 0)
+			return ret;
+		/* Nobody's: not passed on. */
+		kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_ENCAP_NO_SA);
 		goto drop;
 	}
 	sport = udp_hdr(skb)->source;
@@ -231,6 +278,32 @@ bool kipsec_encap_port_claims(struct kipsec_net *kn, struct sk_buff *skb,
 	return uh && uh->dest == htons(port);
 }
 
+/*
+ * XFRM checks its "in" policies on a UDP socket before the socket's
+ * encap_rcv (udp_queue_rcv_one_skb(), udpv6_queue_rcv_one_skb()): an
+ * XFRM policy covering the peers would drop their ESP in UDP before
+ * kipsec sees it. As charon does on its sockets, ours carries a policy
+ * of its own that lets everything in; what the ESP carries is judged
+ * once decrypted. It takes XFRM's key manager (xfrm_user): without it
+ * XFRM has no policies either, and the socket goes without.
+ */
+static void encap_sock_bypass(struct socket *sock, u16 family)
+{
+	struct xfrm_userpolicy_info pol = {
+		.sel.family = family,
+		.action = XFRM_POLICY_ALLOW,
+		.dir = XFRM_POLICY_IN,
+	};
+	int err;
+
+	err = xfrm_user_policy(sock->sk, family == AF_INET ? IP_XFRM_POLICY :
+							     IPV6_XFRM_POLICY,
+			       KERNEL_SOCKPTR(&pol), sizeof(pol));
+	if (err)
+		pr_debug("no XFRM bypass on the encapsulation socket: %d\n",
+			 err);
+}
+
 /* One encapsulation socket of @family on @port. */
 static int encap_sock_open(struct kipsec_net *kn, u16 family, u16 port,
 			   struct socket **sockp)
@@ -256,6 +329,7 @@ static int encap_sock_open(struct kipsec_net *kn, u16 family, u16 port,
 	ret = udp_sock_create(kn->net, &pc, sockp);
 	if (ret)
 		return ret;
+	encap_sock_bypass(*sockp, family);
 	setup_udp_tunnel_sock(kn->net, *sockp, &cfg);
 	return 0;
 }

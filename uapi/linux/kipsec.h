@@ -400,10 +400,14 @@ enum kipsec_sa_attr {
  * looked up by (outer destination, SPI, ESP) as plain ESP is. An SA with
  * ENCAP accepts only ESP in UDP and an SA without it only plain ESP
  * (the other is dropped: IN_ENCAP_MISMATCH, as XFRM's
- * XfrmInStateMismatch); ESP in UDP for an SPI no SA has is dropped
- * (IN_ENCAP_NO_SA), never passed on. Received ESP in UDP is not checked
- * against the cleartext "in" policies (as XFRM's encapsulation socket
- * takes it before its policy check); what it carries is, once decrypted.
+ * XfrmInStateMismatch); ESP in UDP for an SPI no SA has goes to the
+ * kernel's XFRM if it has an ESP state for (destination, SPI) with UDP
+ * encapsulation (counted as PASSTHROUGH), else it is dropped
+ * (IN_ENCAP_NO_SA). Received ESP in UDP is not checked against the
+ * cleartext "in" policies, kipsec's or XFRM's (the sockets carry an
+ * XFRM socket policy that lets everything in, as an IKE daemon's do,
+ * when XFRM's key manager xfrm_user is loaded as the port is set); what
+ * it carries is, once decrypted.
  * A packet from another source address or port than the inbound SA's
  * SADDR and SPORT is accepted and raises a MAPPING event (see "Events").
  * In transport mode the decrypted payload's checksum is not
