@@ -71,9 +71,9 @@ expect esn-no-window 1 '^kipsec: "flag esn" needs a replay-window larger than 0'
 	state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 1 enc aes 0x00 flag esn
 expect spi-zero 1 '^kipsec: spi 0 is not valid' -- \
 	state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0 enc aes 0x00
-expect unsupported-option 1 '^kipsec: "encap" is not supported by kipsec$' -- \
+expect unsupported-option 1 '^kipsec: encap "espintcp" is not supported by kipsec \(only espinudp\)$' -- \
 	state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 1 enc aes 0x00 \
-	encap espinudp 4500 4500 0.0.0.0
+	encap espintcp 4500 4500 0.0.0.0
 expect unsupported-alg 1 '^kipsec: algorithm "md5" is not supported$' -- \
 	state add src 10.0.0.1 dst 10.0.0.2 proto ah spi 1 auth md5 0x00
 expect unsupported-flag 1 '^kipsec: "flag wildrecv" is not supported by kipsec$' -- \
