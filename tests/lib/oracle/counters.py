@@ -143,7 +143,7 @@ class Counters:
               'policy': 'in-policy', 'selector': 'in-selector',
               'larval': 'in-larval', 'tfc': 'in-tfc', 'no-sa': 'out-no-sa',
               'seq-overflow': 'out-seq-overflow', 'no-memory': 'no-memory',
-              'expired': 'expired'}
+              'expired': 'expired', 'encap-mismatch': 'in-encap-mismatch'}
 
     def __init__(self, sas, proto=IPPROTO_ESP):
         self.sas = sas		# label -> (src, dst, spi)
