@@ -171,17 +171,15 @@ static int espinudp_strip(struct sk_buff *skb, u16 family, int *nhoff)
  * Returns what they return, or -1 when XFRM has no such state either.
  */
 static int encap_to_xfrm(struct kipsec_net *kn, struct sock *sk,
-			 struct sk_buff *skb, u16 family, __be32 spi)
+			 struct sk_buff *skb, u16 family,
+			 const union kipsec_addr *daddr, __be32 spi)
 {
+	xfrm_address_t xa = {};
 	struct xfrm_state *x;
-	xfrm_address_t daddr;
 
-	memset(&daddr, 0, sizeof(daddr));
-	if (family == AF_INET)
-		daddr.a4 = ip_hdr(skb)->daddr;
-	else
-		daddr.in6 = ipv6_hdr(skb)->daddr;
-	x = xfrm_state_lookup(kn->net, skb->mark, &daddr, spi, IPPROTO_ESP,
+	memcpy(&xa, daddr, family == AF_INET ? sizeof(daddr->a4) :
+					       sizeof(daddr->a6));
+	x = xfrm_state_lookup(kn->net, skb->mark, &xa, spi, IPPROTO_ESP,
 			      family);
 	if (!x)
 		return -1;
@@ -206,6 +204,7 @@ static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	unsigned int len = skb->len - sizeof(struct udphdr);
 	const u8 *data;
 	union kipsec_addr daddr;
+	struct kipsec_sa *sa;
 	int hlen, nhoff, ret;
 	__be32 spi;
 	__be16 sport;
@@ -238,8 +237,9 @@ static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb)
 		daddr.a4 = ip_hdr(skb)->daddr;
 	else
 		daddr.a6 = ipv6_hdr(skb)->daddr;
-	if (!kipsec_sa_lookup(kn, family, &daddr, spi, IPPROTO_ESP)) {
-		ret = encap_to_xfrm(kn, sk, skb, family, spi);
+	sa = kipsec_sa_lookup(kn, family, &daddr, spi, IPPROTO_ESP);
+	if (!sa) {
+		ret = encap_to_xfrm(kn, sk, skb, family, &daddr, spi);
 		if (ret >= 0)
 			return ret;
 		/* Nobody's: not passed on. */
@@ -250,7 +250,7 @@ static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	hlen = espinudp_strip(skb, family, &nhoff);
 	if (hlen < 0)
 		goto malformed;
-	kipsec_input_encap(kn, skb, family, hlen, nhoff, sport);
+	kipsec_input_encap(sa, skb, family, hlen, nhoff, sport);
 	return 0;
 
 malformed:

@@ -575,20 +575,21 @@ static unsigned int cleartext_check(struct kipsec_net *kn, struct sk_buff *skb,
 				    u16 family, u8 dir,
 				    const struct net_device *in);
 
+static unsigned int input_sa(struct kipsec_sa *sa, struct sk_buff *skb,
+			     u16 family, int hlen, int nhoff, bool encap,
+			     __be16 sport);
+
 /*
- * Takes ESP or AH whose header starts @hlen bytes after the IP header (the
- * data may start anywhere before it). @encap: ESP that came in UDP (from
- * source port @sport), for an SA with an encapsulation only, and never
- * left to the stack.
+ * Takes ESP or AH at LOCAL_IN whose header starts @hlen bytes after the IP
+ * header (the data starts at the IP header): a kipsec SA's, or left to
+ * the kernel's own ESP or AH as the "in" policies allow.
  */
 static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 				u16 family, int hlen, int nhoff, u8 proto,
-				const struct net_device *in, bool encap,
-				__be16 sport)
+				const struct net_device *in)
 {
 	unsigned int off = skb_network_offset(skb) + hlen;
 	unsigned int spioff = off + kipsec_xform_find(proto)->spi_offset;
-	struct kipsec_skb_cb *cb;
 	union kipsec_addr daddr;
 	struct kipsec_sa *sa;
 	__be32 spi;
@@ -604,11 +605,6 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 	else
 		daddr.a6 = ipv6_hdr(skb)->daddr;
 	sa = kipsec_sa_lookup(kn, family, &daddr, spi, proto);
-	if (!sa && encap) {
-		/* Nobody else takes ESP from this socket. */
-		kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_ENCAP_NO_SA);
-		return NF_DROP;
-	}
 	if (!sa) {
 		/*
 		 * Not ours: the kernel's own ESP or AH (or nobody) may have
@@ -618,6 +614,22 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 		kipsec_stats_inc(kn->stats, KIPSEC_STAT_PASSTHROUGH);
 		return cleartext_check(kn, skb, family, KIPSEC_DIR_IN, in);
 	}
+	return input_sa(sa, skb, family, hlen, nhoff, false, 0);
+}
+
+/*
+ * Hands ESP or AH for @sa (looked up under RCU, no reference), whose
+ * header starts @hlen bytes after the IP header, to its transform.
+ * @encap: ESP that came in UDP (from source port @sport), for an SA with
+ * an encapsulation only.
+ */
+static unsigned int input_sa(struct kipsec_sa *sa, struct sk_buff *skb,
+			     u16 family, int hlen, int nhoff, bool encap,
+			     __be16 sport)
+{
+	unsigned int off = skb_network_offset(skb) + hlen;
+	struct kipsec_skb_cb *cb;
+
 	if (sa->flags & KIPSEC_SA_F_LARVAL || !kipsec_sa_get(sa)) {
 		/* Under RCU: its counters outlive this read section. */
 		kipsec_sa_drop(sa, KIPSEC_STAT_IN_LARVAL);
@@ -671,12 +683,11 @@ static unsigned int input_ipsec(struct kipsec_net *kn, struct sk_buff *skb,
 	return NF_STOLEN;
 }
 
-void kipsec_input_encap(struct kipsec_net *kn, struct sk_buff *skb,
+void kipsec_input_encap(struct kipsec_sa *sa, struct sk_buff *skb,
 			u16 family, int hlen, int nhoff, __be16 sport)
 {
 	/* What LOCAL_IN would have done with it, the verdict applied. */
-	if (input_ipsec(kn, skb, family, hlen, nhoff, IPPROTO_ESP, NULL,
-			true, sport) == NF_DROP)
+	if (input_sa(sa, skb, family, hlen, nhoff, true, sport) == NF_DROP)
 		kfree_skb(skb);
 }
 
@@ -732,7 +743,7 @@ unsigned int kipsec_input_hook(void *priv, struct sk_buff *skb,
 				   ipsec_offset6(skb, &nhoff, &proto);
 	if (hlen >= 0 && kipsec_xform_find(proto))
 		return input_ipsec(kn, skb, family, hlen, nhoff, proto,
-				   state->in, false, 0);
+				   state->in);
 	if (hlen == -2)		/* not delivered here: FORWARD judges it */
 		return NF_ACCEPT;
 	/* ESP in UDP: the encapsulation socket takes it (encap_udp.c). */

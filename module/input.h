@@ -11,16 +11,17 @@ unsigned int kipsec_input_hook(void *priv, struct sk_buff *skb,
 unsigned int kipsec_forward_hook(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state);
 
-struct kipsec_net;
+struct kipsec_sa;
 
 /*
- * ESP that came in UDP on the namespace's encapsulation socket, stripped
- * of its UDP header (the data starts at ESP, @hlen bytes after the IP
- * header; the byte at @nhoff from it names ESP; it came from UDP port
- * @sport): processed as plain ESP but for SAs with an encapsulation
- * only. Takes the skb. Under RCU, BHs off.
+ * ESP for @sa (looked up under this RCU section, no reference) that came
+ * in UDP on the namespace's encapsulation socket, stripped of its UDP
+ * header (the data starts at ESP, @hlen bytes after the IP header; the
+ * byte at @nhoff from it names ESP; it came from UDP port @sport):
+ * processed as plain ESP, if @sa has an encapsulation. Takes the skb.
+ * Under RCU, BHs off.
  */
-void kipsec_input_encap(struct kipsec_net *kn, struct sk_buff *skb,
+void kipsec_input_encap(struct kipsec_sa *sa, struct sk_buff *skb,
 			u16 family, int hlen, int nhoff, __be16 sport);
 
 /* The per-CPU delivery cells and the device notifier, module-wide. */
