@@ -87,8 +87,21 @@ void kipsec_acquire(struct kipsec_net *kn, const struct kipsec_policy *pol,
 	schedule_delayed_work(&kn->larval_work, HZ);
 out:
 	spin_unlock_bh(&kn->acq_lock);
-	if (send)
-		kipsec_event_acquire(kn, pol, t, flow);
+	if (!send || kipsec_event_acquire(kn, pol, t, flow))
+		return;
+	/*
+	 * Nobody heard it (no daemon, or its socket overflowed): as XFRM,
+	 * which keeps its acquire state only when the message went out, the
+	 * next packet asks again instead of waiting out the timeout.
+	 */
+	spin_lock_bh(&kn->acq_lock);
+	hlist_for_each_entry(acq, &kn->acq_hash[b], node) {
+		if (!memcmp(&acq->key, &key, sizeof(key))) {
+			acq->expires = now;
+			break;
+		}
+	}
+	spin_unlock_bh(&kn->acq_lock);
 }
 
 void kipsec_acquire_sa_added(struct kipsec_net *kn, u16 family,

@@ -44,8 +44,9 @@ static struct sk_buff *event_start(u8 cmd, size_t size, gfp_t gfp,
 	return msg;
 }
 
-static void event_send(struct kipsec_net *kn, struct sk_buff *msg, void *hdr,
-		       gfp_t gfp)
+/* 0 when every listener got it. */
+static int event_send(struct kipsec_net *kn, struct sk_buff *msg, void *hdr,
+		      gfp_t gfp)
 {
 	int ret;
 
@@ -55,6 +56,7 @@ static void event_send(struct kipsec_net *kn, struct sk_buff *msg, void *hdr,
 	/* -ESRCH: nobody listens any more, which loses nothing. */
 	if (ret && ret != -ESRCH)
 		lost(kn);
+	return ret;
 }
 
 static void event_fail(struct kipsec_net *kn, struct sk_buff *msg)
@@ -180,7 +182,7 @@ static void flow_to_sel(struct kipsec_sel *sel, const struct kipsec_flow *f)
 	}
 }
 
-void kipsec_event_acquire(struct kipsec_net *kn,
+bool kipsec_event_acquire(struct kipsec_net *kn,
 			  const struct kipsec_policy *pol,
 			  const struct kipsec_tmpl *t,
 			  const struct kipsec_flow *flow)
@@ -191,7 +193,7 @@ void kipsec_event_acquire(struct kipsec_net *kn,
 	void *hdr;
 
 	if (!listening(kn))
-		return;
+		return false;
 	if (tmpl.mode != KIPSEC_MODE_TUNNEL) {
 		tmpl.family = flow->family;
 		tmpl.daddr = flow->daddr;
@@ -202,13 +204,13 @@ void kipsec_event_acquire(struct kipsec_net *kn,
 			  &hdr);
 	if (!msg) {
 		lost(kn);
-		return;
+		return false;
 	}
 	if (kipsec_nl_put_policy(msg, pol) ||
 	    kipsec_nl_put_tmpl(msg, &tmpl) ||
 	    kipsec_sel_to_nla(msg, KIPSEC_A_SEL, &sel)) {
 		event_fail(kn, msg);
-		return;
+		return false;
 	}
-	event_send(kn, msg, hdr, GFP_ATOMIC);
+	return !event_send(kn, msg, hdr, GFP_ATOMIC);
 }

@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/netfilter.h>
 #include <linux/rhashtable-types.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -44,6 +45,7 @@ struct kipsec_net {
 	struct rhashtable pol_by_sel;	/* (dir, selector): duplicates */
 	struct xarray pol_ids;		/* every policy by index */
 	struct list_head pol_list[__KIPSEC_DIR_MAX]; /* by priority */
+	seqcount_t pol_move_seq;	/* a policy moving in its list */
 	u32 pol_next_index;
 	u32 pol_count;
 	u8 default_action[__KIPSEC_DIR_MAX];

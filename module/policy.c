@@ -29,6 +29,7 @@ int kipsec_spd_init(struct kipsec_net *kn)
 	xa_init_flags(&kn->pol_ids, XA_FLAGS_ALLOC1);
 	for (dir = 0; dir < __KIPSEC_DIR_MAX; dir++)
 		INIT_LIST_HEAD(&kn->pol_list[dir]);
+	seqcount_init(&kn->pol_move_seq);
 	return 0;
 }
 
@@ -42,12 +43,25 @@ void kipsec_spd_exit(struct kipsec_net *kn)
 struct kipsec_policy *kipsec_policy_lookup(struct kipsec_net *kn, u8 dir,
 					   const struct kipsec_flow *flow)
 {
-	struct kipsec_policy *pol;
+	struct kipsec_policy *pol, *found;
+	unsigned int seq;
 
-	list_for_each_entry_rcu(pol, &kn->pol_list[dir], list)
-		if (kipsec_sel_match(&pol->key.sel, flow))
-			return pol;
-	return NULL;
+	/*
+	 * A policy whose priority changes moves in the list: a reader
+	 * between its old and its new place could pass both. Such a walk
+	 * is done again (kipsec_policy_insert).
+	 */
+	do {
+		seq = read_seqcount_begin(&kn->pol_move_seq);
+		found = NULL;
+		list_for_each_entry_rcu(pol, &kn->pol_list[dir], list) {
+			if (kipsec_sel_match(&pol->key.sel, flow)) {
+				found = pol;
+				break;
+			}
+		}
+	} while (read_seqcount_retry(&kn->pol_move_seq, seq));
+	return found;
 }
 
 struct kipsec_policy *kipsec_policy_find(struct kipsec_net *kn, u8 dir,
@@ -105,8 +119,17 @@ int kipsec_policy_insert(struct kipsec_net *kn, struct kipsec_policy *pol,
 			/* Readers see the old or the new, never neither. */
 			list_replace_rcu(&old->list, &pol->list);
 		} else {
-			list_del_rcu(&old->list);
+			/*
+			 * A move: lookups walking meanwhile start over
+			 * (kipsec_policy_lookup). Bottom halves off, so
+			 * that none spins on this CPU.
+			 */
+			local_bh_disable();
+			write_seqcount_begin(&kn->pol_move_seq);
 			pol_list_add(kn, pol);
+			list_del_rcu(&old->list);
+			write_seqcount_end(&kn->pol_move_seq);
+			local_bh_enable();
 		}
 		kfree_rcu(old, rcu);
 		kipsec_net_changed(kn);
