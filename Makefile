@@ -40,7 +40,21 @@ module:
 debug:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror KIPSEC_DEBUG=y modules
 
-tools: tools/kipsec tests/tools/kipsec-badnl tests/tools/nfq-accept
+# The charon plugin (tools/strongswan), when strongSwan's configured source
+# is there (scripts/install-deps fetches it): its headers and config.h,
+# linked against the libraries Debian's strongSwan installs.
+STRONGSWAN_SRC ?= $(CACHE)/strongswan/src
+SW_PLUGIN = tools/strongswan/libstrongswan-kipsec.so
+SW_SRCS = $(wildcard tools/strongswan/*.c)
+SW_CFLAGS = -O2 -g -fPIC -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
+	-Wno-sign-compare -Werror -include $(STRONGSWAN_SRC)/config.h \
+	-I$(STRONGSWAN_SRC)/src/libstrongswan -I$(STRONGSWAN_SRC)/src/libcharon -Iuapi
+SW_LIBS = -L/usr/lib/ipsec -Wl,-rpath,/usr/lib/ipsec -lstrongswan -lcharon $(MNL_LIBS) -Wl,-z,defs
+
+tools: tools/kipsec tests/tools/kipsec-badnl tests/tools/nfq-accept \
+	$(if $(wildcard $(STRONGSWAN_SRC)/config.h),$(SW_PLUGIN))
+$(SW_PLUGIN): $(SW_SRCS) $(wildcard tools/strongswan/*.h) uapi/linux/kipsec.h
+	$(CC) $(SW_CFLAGS) -shared -o $@ $(SW_SRCS) $(SW_LIBS)
 tools/kipsec: $(TOOL_SRCS) $(TOOL_HDRS)
 	$(CC) $(TOOL_CFLAGS) $(MNL_CFLAGS) -o $@ $(TOOL_SRCS) $(MNL_LIBS)
 
@@ -127,9 +141,15 @@ install: all
 	install -D -m 0644 tools/kipsec.8 $(DESTDIR)/usr/local/share/man/man8/kipsec.8
 	install -D -m 0644 tools/kipsec.bash-completion \
 		$(DESTDIR)/usr/local/share/bash-completion/completions/kipsec
+	if [ -f $(SW_PLUGIN) ]; then \
+		install -D -m 0644 $(SW_PLUGIN) \
+			$(DESTDIR)/usr/lib/ipsec/plugins/libstrongswan-kipsec.so; \
+		install -D -m 0644 tools/strongswan/kipsec.conf \
+			$(DESTDIR)/etc/strongswan.d/charon/kipsec.conf; \
+	fi
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod-warn clean 2>/dev/null
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod-lockup clean 2>/dev/null
-	rm -f tools/kipsec tests/unit/test-parse tests/tools/kipsec-badnl tests/tools/nfq-accept
+	rm -f tools/kipsec $(SW_PLUGIN) tests/unit/test-parse tests/tools/kipsec-badnl tests/tools/nfq-accept

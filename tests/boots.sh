@@ -7,7 +7,7 @@
 # The boots: their files and vm-run options. The control-plane boot wants
 # more memory (10,000 SAs and policies); the interop boot writes its cases
 # to a directory the host checks afterwards (iop_boot).
-main_files=(tests/vm/foundation.sh tests/vm/cli.sh tests/vm/mtu.sh tests/vm/lifecycle.sh tests/vm/firewall.sh tests/vm/policy.sh tests/vm/esp.sh tests/vm/ah.sh tests/vm/oracle.sh tests/vm/badinput.sh tests/vm/ah-oracle.sh tests/vm/ah-badinput.sh tests/vm/verdict.sh tests/vm/natt.sh)
+main_files=(tests/vm/foundation.sh tests/vm/cli.sh tests/vm/mtu.sh tests/vm/lifecycle.sh tests/vm/firewall.sh tests/vm/policy.sh tests/vm/esp.sh tests/vm/ah.sh tests/vm/oracle.sh tests/vm/badinput.sh tests/vm/ah-oracle.sh tests/vm/ah-badinput.sh tests/vm/verdict.sh tests/vm/natt.sh tests/vm/strongswan.sh)
 main_opts=(--timeout 2400 --no-load)
 ctl_files=(tests/vm/netlink.sh tests/vm/cli-control.sh tests/vm/control.sh tests/vm/scale.sh)
 ctl_opts=(--timeout 1800 --mem 2048 --no-load)

@@ -127,6 +127,13 @@ sa_packets() {
 		python3 -c 'import json,sys; print(json.load(sys.stdin).get("lifetime",{}).get("packets",0))' 2>/dev/null || echo 0
 }
 
+# kstat NS NAME: a netns counter of "kipsec -j stats" (its JSON name),
+# 0 when absent.
+kstat() {
+	nsx "$1" kipsec -j stats |
+		python3 -c "import json,sys; print(json.load(sys.stdin).get('$2',0))"
+}
+
 # Four namespaces, a router's view:
 #   kt-h1 10.1.0.2 -- 10.1.0.1 kt-g1 192.0.2.1 == 192.0.2.2 kt-g2 10.2.0.1 -- 10.2.0.2 kt-h2
 # (and fd01::/64, fd0a::/64, fd02::/64 the same way). No IPsec yet.

@@ -46,12 +46,6 @@ time.sleep(900)
 	fail "the XFRM encapsulation socket did not open"
 }
 
-# A netns counter of "kipsec -j stats" (JSON name), 0 when absent.
-kstat() {
-	nsx "$1" kipsec -j stats |
-		python3 -c "import json,sys; print(json.load(sys.stdin).get('$2',0))"
-}
-
 # tcp_echo SERVER_NS CLIENT_NS ADDR [SRC]: 100 kB through a TCP echo on
 # ADDR from SRC (large enough for GSO and several segments), all back.
 tcp_echo() {
