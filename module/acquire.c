@@ -48,6 +48,9 @@ void kipsec_acquire(struct kipsec_net *kn, const struct kipsec_policy *pol,
 	bool send = false;
 	u32 b;
 
+	/* Nobody to ask: no entry either, the next packet checks again. */
+	if (!kipsec_event_listening(kn))
+		return;
 	memset(&key, 0, sizeof(key));
 	key.pol_index = pol->index;
 	key.reqid = t->reqid;
@@ -90,9 +93,9 @@ out:
 	if (!send || kipsec_event_acquire(kn, pol, t, flow))
 		return;
 	/*
-	 * Nobody heard it (no daemon, or its socket overflowed): as XFRM,
-	 * which keeps its acquire state only when the message went out, the
-	 * next packet asks again instead of waiting out the timeout.
+	 * Nobody heard it (the daemon went, or its socket overflowed): as
+	 * XFRM, which keeps its acquire state only when the message went
+	 * out, the next packet asks again instead of waiting out the timeout.
 	 */
 	spin_lock_bh(&kn->acq_lock);
 	hlist_for_each_entry(acq, &kn->acq_hash[b], node) {

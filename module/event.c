@@ -23,6 +23,11 @@ static bool listening(struct kipsec_net *kn)
 	return genl_has_listeners(&kipsec_genl_family, kn->net, 0);
 }
 
+bool kipsec_event_listening(struct kipsec_net *kn)
+{
+	return listening(kn);
+}
+
 static void lost(struct kipsec_net *kn)
 {
 	if (kn->stats)

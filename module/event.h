@@ -23,6 +23,8 @@ void kipsec_event_policy(struct kipsec_net *kn,
 			 const struct kipsec_policy *pol, u8 cmd);
 /* FLUSH_SA (@what = protocol) or FLUSH_POLICY (@what = direction). */
 void kipsec_event_flush(struct kipsec_net *kn, u8 cmd, int what);
+/* Any context: whether anyone (an IKE daemon) listens to the events. */
+bool kipsec_event_listening(struct kipsec_net *kn);
 /*
  * Any context: an outbound packet of @flow found no SA for @t. True when
  * every listener got the ACQUIRE (false: nobody listens, or it was lost).

@@ -127,6 +127,14 @@ sa_packets() {
 		python3 -c 'import json,sys; print(json.load(sys.stdin).get("lifetime",{}).get("packets",0))' 2>/dev/null || echo 0
 }
 
+# ping_counts TEXT: ping's "N packets transmitted, M received" from TEXT
+# (its output) into PING_SENT and PING_GOT; fails if TEXT has none.
+ping_counts() {
+	[[ $1 =~ ([0-9]+)\ packets\ transmitted,\ ([0-9]+)\ received ]] ||
+		fail "no ping summary in: $1"
+	PING_SENT=${BASH_REMATCH[1]} PING_GOT=${BASH_REMATCH[2]}
+}
+
 # kstat NS NAME: a netns counter of "kipsec -j stats" (its JSON name),
 # 0 when absent.
 kstat() {

@@ -140,12 +140,11 @@ t_rekey_under_traffic() {
 				life_time = 60s
 				rand_time = 0"
 	sw_up
-	local out sent got ns name
+	local out got ns name
 	out=$(nsx kt-h1 ping -c 500 -i 0.02 -W 1 10.2.0.2 | tail -n 2)
-	[[ $out =~ ([0-9]+)\ packets\ transmitted,\ ([0-9]+)\ received ]] ||
-		fail "ping: $out"
-	sent=${BASH_REMATCH[1]} got=${BASH_REMATCH[2]}
-	((sent == got)) || fail "$((sent - got)) of $sent pings lost across the rekey"
+	ping_counts "$out"
+	((PING_SENT == PING_GOT)) ||
+		fail "$((PING_SENT - PING_GOT)) of $PING_SENT pings lost across the rekey"
 	charon_log kt-g1 | grep -q 'CHILD_SA net{2} established' ||
 		fail "no rekey happened: $(charon_log kt-g1 | tail -n 20)"
 	for ns in kt-g1 kt-g2; do
@@ -229,7 +228,7 @@ t_mobike_move() {
 	sw_pair local1=%any
 	sw_up
 	nsx kt-h1 ping -c 300 -i 0.05 -W 1 10.2.0.2 >/tmp/kt-sw-ping.out 2>&1 &
-	local pid=$! i out sent got
+	local pid=$! i out
 	sleep 2
 	# the new address stays when the old (primary) one goes
 	nsx kt-g1 sysctl -qw net.ipv4.conf.wan.promote_secondaries=1
@@ -245,10 +244,9 @@ t_mobike_move() {
 	}
 	wait "$pid" || true
 	out=$(tail -n 2 /tmp/kt-sw-ping.out)
-	[[ $out =~ ([0-9]+)\ packets\ transmitted,\ ([0-9]+)\ received ]] || fail "ping: $out"
-	sent=${BASH_REMATCH[1]} got=${BASH_REMATCH[2]}
+	ping_counts "$out"
 	# the moment of the move may cost a few packets, not the tunnel
-	((got >= sent * 8 / 10)) || fail "only $got of $sent pings through the move"
+	((PING_GOT >= PING_SENT * 8 / 10)) || fail "only $PING_GOT of $PING_SENT pings through the move"
 	nsx kt-g1 kipsec state list | grep -q 'src 192.0.2.11' ||
 		fail "kt-g1's SAs did not move: $(nsx kt-g1 kipsec state list)"
 	sw_ping kt-h1 10.2.0.2

@@ -273,7 +273,6 @@ static bool resolve(private_kipsec_nl_t *this)
 	{
 		return FALSE;
 	}
-	this->family = GENL_ID_CTRL;
 	err = receive(this, nlh->nlmsg_seq, family_cb, this,
 				  "looking up the kipsec netlink family", -ENOENT);
 	if (err || this->family == GENL_ID_CTRL)
