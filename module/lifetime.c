@@ -5,7 +5,9 @@
  *
  * The datapath counts each packet (kipsec_sa_account) and, when a count
  * reaches a limit, marks the SA and queues its expire work; a per-SA timer
- * does the same for the time limits. The work runs in process context
+ * does the same for the time limits. It is an hrtimer, as XFRM's: the
+ * timer wheel fires a timer of a few seconds up to a quarter of a second
+ * late (its coarser levels), which a rekey would wait for. The work runs in process context
  * with kn->lock held: it sends the soft EXPIRE event once, or the hard one
  * and removes the SA. A hard limit marks the SA at once, so the datapath
  * stops using it before the work runs: a limit is overshot by at most the
@@ -15,7 +17,6 @@
 #include "netns.h"
 #include "sa.h"
 
-#include <linux/jiffies.h>
 #include <linux/timekeeping.h>
 
 /* Queues the expire work, holding a reference while it is queued. */
@@ -53,12 +54,10 @@ static u64 nearest(u64 a, u64 b)
 
 static void arm(struct kipsec_sa *sa, u64 when, u64 now)
 {
-	unsigned long delay;
-
 	if (!when)
 		return;
-	delay = when <= now ? 0 : nsecs_to_jiffies(when - now) + 1;
-	mod_timer(&sa->timer, jiffies + delay);
+	hrtimer_start(&sa->timer, ns_to_ktime(when <= now ? 0 : when - now),
+		      HRTIMER_MODE_REL_SOFT);
 }
 
 void kipsec_sa_lifetime_check(struct kipsec_sa *sa)
@@ -124,16 +123,18 @@ static void expire_work(struct work_struct *work)
 	kipsec_sa_put(sa);
 }
 
-static void expire_timer(struct timer_list *t)
+static enum hrtimer_restart expire_timer(struct hrtimer *t)
 {
-	struct kipsec_sa *sa = from_timer(sa, t, timer);
+	struct kipsec_sa *sa = container_of(t, struct kipsec_sa, timer);
 
 	expire_queue(sa);
+	return HRTIMER_NORESTART;
 }
 
 void kipsec_sa_lifetime_init(struct kipsec_sa *sa)
 {
-	timer_setup(&sa->timer, expire_timer, 0);
+	hrtimer_init(&sa->timer, CLOCK_BOOTTIME, HRTIMER_MODE_REL_SOFT);
+	sa->timer.function = expire_timer;
 	INIT_WORK(&sa->expire_work, expire_work);
 }
 
@@ -143,12 +144,13 @@ void kipsec_sa_lifetime_start(struct kipsec_sa *sa)
 }
 
 /*
- * At unlink (sa->dead is set): no timer runs after this, and one that
- * fires later, armed by a packet racing with the unlink, does nothing.
+ * At unlink (sa->dead is set): no timer runs after this. Only
+ * kipsec_sa_lifetime_check() arms it, under kn->lock, and not once the SA
+ * is dead; an expire work still queued finds it dead and does nothing.
  */
 void kipsec_sa_lifetime_stop(struct kipsec_sa *sa)
 {
-	timer_delete_sync(&sa->timer);
+	hrtimer_cancel(&sa->timer);
 }
 
 void kipsec_sa_account(struct kipsec_sa *sa, unsigned int len)

@@ -137,8 +137,8 @@ void kipsec_sa_free(struct kipsec_sa *sa)
 {
 	struct kipsec_net *kn = sa->kn;
 
-	/* A packet racing with the unlink may have armed it again. */
-	timer_delete_sync(&sa->timer);
+	/* Stopped at unlink already; an SA never published was never armed. */
+	hrtimer_cancel(&sa->timer);
 	/* Set only once its init_sa() succeeded. */
 	if (sa->encap)
 		sa->encap->destroy_sa(sa);

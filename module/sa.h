@@ -12,7 +12,7 @@
 #include <linux/rhashtable-types.h>
 #include <linux/seqlock.h>
 #include <linux/spinlock.h>
-#include <linux/timer.h>
+#include <linux/hrtimer.h>
 #include <linux/timekeeping.h>
 #include <linux/workqueue.h>
 #include <net/dst_cache.h>
@@ -131,7 +131,7 @@ struct kipsec_sa {
 
 	/* Lifetimes (lifetime.c) */
 	unsigned long expire_flags;	/* KIPSEC_SA_EXPIRE_* bits */
-	struct timer_list timer;	/* next time limit */
+	struct hrtimer timer;		/* next time limit */
 	struct work_struct expire_work;	/* holds a reference while queued */
 };
 
