@@ -8,7 +8,9 @@
 # See README.md.
 
 KDIR ?= $(shell scripts/kdir)
-KERNELRELEASE_OF_KDIR = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+# The release the module was built for (its vermagic): Debian's headers say
+# only the upstream version in kernel.release (6.1.192 for 6.1.0-57-amd64).
+KERNELRELEASE_OF_MODULE = $(shell PATH="$$PATH:/sbin:/usr/sbin" modinfo -F vermagic module/kipsec.ko 2>/dev/null | cut -d' ' -f1)
 CACHE ?= $(or $(KIPSEC_CACHE),/var/cache/kipsec)
 CHECKPATCH ?= $(CACHE)/checkpatch/checkpatch.pl
 
@@ -25,7 +27,7 @@ TOOL_SRCS = tools/kipsec.c tools/stats.c tools/config.c tools/nl.c tools/parse.c
 	tools/policy_parse.c tools/policy_print.c tools/print.c tools/monitor.c tools/save.c tools/batch.c
 TOOL_HDRS = $(wildcard tools/*.h) uapi/linux/kipsec.h
 
-.PHONY: all module tools debug deps check check-alone check-full check-debug check-debug-full check-unit check-vm demo bench \
+.PHONY: all module tools debug deps install-strongswan check check-alone check-full check-debug check-debug-full check-unit check-vm demo bench \
 	sparse style install clean
 
 all: module tools
@@ -134,13 +136,18 @@ demo: deps all
 bench: deps all
 	scripts/bench
 
-install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a $(KERNELRELEASE_OF_KDIR)
+install: all install-strongswan
+	@test -n "$(KERNELRELEASE_OF_MODULE)" || { echo "kipsec: cannot read module/kipsec.ko's kernel release (modinfo)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(abspath $(DESTDIR)) modules_install
+	depmod -a -b $(or $(DESTDIR),/) $(KERNELRELEASE_OF_MODULE)
 	install -D -m 0755 tools/kipsec $(DESTDIR)/usr/local/sbin/kipsec
 	install -D -m 0644 tools/kipsec.8 $(DESTDIR)/usr/local/share/man/man8/kipsec.8
 	install -D -m 0644 tools/kipsec.bash-completion \
 		$(DESTDIR)/usr/local/share/bash-completion/completions/kipsec
+
+# The charon plugin and its configuration, where Debian's charon looks
+# (tests/vm/strongswan.sh installs them this way, into a scratch root).
+install-strongswan: tools
 	if [ -f $(SW_PLUGIN) ]; then \
 		install -D -m 0644 $(SW_PLUGIN) \
 			$(DESTDIR)/usr/lib/ipsec/plugins/libstrongswan-kipsec.so; \

@@ -760,7 +760,7 @@ kipsec_events_t *kipsec_events_create(kipsec_nl_t *nl)
 {
 	private_kipsec_events_t *this;
 	uint32_t group = nl->get_events_group(nl);
-	int rcvbuf;
+	int rcvbuf, on = 1;
 
 	INIT(this,
 		.public = {
@@ -789,6 +789,14 @@ kipsec_events_t *kipsec_events_create(kipsec_nl_t *nl)
 			 group ? strerror(errno) : "the module has no such group");
 		destroy(this);
 		return NULL;
+	}
+	/* the module then counts what overflows here in EventsLost (and
+	 * knows an ACQUIRE did not arrive) */
+	if (mnl_socket_setsockopt(this->sock, NETLINK_BROADCAST_ERROR, &on,
+							  sizeof(on)) < 0)
+	{
+		DBG1(DBG_KNL, "kipsec: NETLINK_BROADCAST_ERROR on the events socket "
+			 "failed: %s", strerror(errno));
 	}
 	if (!attach_filter(mnl_socket_get_fd(this->sock)))
 	{

@@ -194,9 +194,14 @@
  *                       accepted): the keying daemon moves it with UPD_SA
  *                       (NEW_SADDR, ENCAP). At most one MAPPING per SA per
  *                       second while the source differs.
- *   When the group could not take an event (no memory, a full receive
- *   buffer), the EVENTS_LOST counter of GET_STATS is raised: a daemon
- *   should then re-read the SAs and policies with a dump.
+ *   When the group could not take an event (no memory, or the full
+ *   receive buffer of a listener that set NETLINK_BROADCAST_ERROR: the
+ *   kernel tells the sender of nobody else's), the EVENTS_LOST counter of
+ *   GET_STATS is raised. A listener whose buffer overflowed gets ENOBUFS
+ *   from its next recv(), and should then re-read the SAs and policies
+ *   with a dump. An ACQUIRE that such a listener could not take counts as
+ *   not delivered: the next packet of the flow raises it again (a keying
+ *   daemon sets NETLINK_BROADCAST_ERROR; a mere observer had better not).
  */
 
 #ifndef _UAPI_LINUX_KIPSEC_H
