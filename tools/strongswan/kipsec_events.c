@@ -134,16 +134,7 @@ typedef struct {
 	bool hard;
 } event_t;
 
-typedef struct {
-	uint16_t family;
-	chunk_t daddr;
-	chunk_t saddr;
-	uint32_t spi;
-	uint8_t proto;
-	uint32_t reqid;
-	uint64_t soft_bytes, soft_packets, soft_add, soft_use;
-	uint64_t bytes, packets, add_time, use_time;
-} sa_t;
+typedef kipsec_nl_sa_t sa_t;
 
 static int event_attr_cb(const struct nlattr *attr, void *data)
 {
@@ -170,110 +161,11 @@ static int event_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static uint64_t get_u64(const struct nlattr *attr)
-{
-	return mnl_attr_validate(attr, MNL_TYPE_U64) ? 0 : mnl_attr_get_u64(attr);
-}
-
-static int sa_lifetime_cb(const struct nlattr *attr, void *data)
-{
-	sa_t *sa = data;
-
-	switch (mnl_attr_get_type(attr))
-	{
-		case KIPSEC_LT_A_SOFT_BYTES:
-			sa->soft_bytes = get_u64(attr);
-			break;
-		case KIPSEC_LT_A_SOFT_PACKETS:
-			sa->soft_packets = get_u64(attr);
-			break;
-		case KIPSEC_LT_A_SOFT_ADD_SECS:
-			sa->soft_add = get_u64(attr);
-			break;
-		case KIPSEC_LT_A_SOFT_USE_SECS:
-			sa->soft_use = get_u64(attr);
-			break;
-	}
-	return MNL_CB_OK;
-}
-
-static int sa_cur_cb(const struct nlattr *attr, void *data)
-{
-	sa_t *sa = data;
-
-	switch (mnl_attr_get_type(attr))
-	{
-		case KIPSEC_CUR_A_BYTES:
-			sa->bytes = get_u64(attr);
-			break;
-		case KIPSEC_CUR_A_PACKETS:
-			sa->packets = get_u64(attr);
-			break;
-		case KIPSEC_CUR_A_ADD_TIME:
-			sa->add_time = get_u64(attr);
-			break;
-		case KIPSEC_CUR_A_USE_TIME:
-			sa->use_time = get_u64(attr);
-			break;
-	}
-	return MNL_CB_OK;
-}
-
-static int sa_attr_cb(const struct nlattr *attr, void *data)
-{
-	sa_t *sa = data;
-	chunk_t bytes = chunk_create(mnl_attr_get_payload(attr),
-								 mnl_attr_get_payload_len(attr));
-
-	switch (mnl_attr_get_type(attr))
-	{
-		case KIPSEC_SA_A_FAMILY:
-			if (!mnl_attr_validate(attr, MNL_TYPE_U16))
-			{
-				sa->family = mnl_attr_get_u16(attr);
-			}
-			break;
-		case KIPSEC_SA_A_DADDR:
-			sa->daddr = bytes;
-			break;
-		case KIPSEC_SA_A_SADDR:
-			sa->saddr = bytes;
-			break;
-		case KIPSEC_SA_A_SPI:
-			if (!mnl_attr_validate(attr, MNL_TYPE_U32))
-			{
-				sa->spi = mnl_attr_get_u32(attr);
-			}
-			break;
-		case KIPSEC_SA_A_PROTO:
-			if (!mnl_attr_validate(attr, MNL_TYPE_U8))
-			{
-				sa->proto = mnl_attr_get_u8(attr);
-			}
-			break;
-		case KIPSEC_SA_A_REQID:
-			if (!mnl_attr_validate(attr, MNL_TYPE_U32))
-			{
-				sa->reqid = mnl_attr_get_u32(attr);
-			}
-			break;
-		case KIPSEC_SA_A_LIFETIME:
-			return mnl_attr_parse_nested(attr, sa_lifetime_cb, sa);
-		case KIPSEC_SA_A_CUR:
-			return mnl_attr_parse_nested(attr, sa_cur_cb, sa);
-	}
-	return MNL_CB_OK;
-}
-
 /* The SA nest @attr, or FALSE if it lacks its identity. */
 static bool parse_sa(const struct nlattr *attr, sa_t *sa)
 {
-	memset(sa, 0, sizeof(*sa));
-	if (!attr || mnl_attr_parse_nested(attr, sa_attr_cb, sa) < MNL_CB_OK)
-	{
-		return FALSE;
-	}
-	return sa->spi && sa->proto && (sa->daddr.len == 4 || sa->daddr.len == 16);
+	return attr && kipsec_nl_parse_sa(attr, sa) && sa->spi && sa->proto &&
+		   (sa->daddr.len == 4 || sa->daddr.len == 16);
 }
 
 static host_t *sa_dst(sa_t *sa)

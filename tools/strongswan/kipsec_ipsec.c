@@ -61,52 +61,6 @@ static void put_sa_id(struct nlmsghdr *nlh, host_t *dst, uint32_t spi,
 	mnl_attr_put_u8(nlh, KIPSEC_SA_A_PROTO, proto);
 }
 
-typedef struct {
-	uint32_t spi;
-	uint64_t bytes, packets, use_time;
-} reply_t;
-
-static int reply_cur_cb(const struct nlattr *attr, void *data)
-{
-	reply_t *reply = data;
-
-	if (mnl_attr_validate(attr, MNL_TYPE_U64))
-	{
-		return MNL_CB_OK;
-	}
-	switch (mnl_attr_get_type(attr))
-	{
-		case KIPSEC_CUR_A_BYTES:
-			reply->bytes = mnl_attr_get_u64(attr);
-			break;
-		case KIPSEC_CUR_A_PACKETS:
-			reply->packets = mnl_attr_get_u64(attr);
-			break;
-		case KIPSEC_CUR_A_USE_TIME:
-			reply->use_time = mnl_attr_get_u64(attr);
-			break;
-	}
-	return MNL_CB_OK;
-}
-
-static int reply_sa_cb(const struct nlattr *attr, void *data)
-{
-	reply_t *reply = data;
-
-	switch (mnl_attr_get_type(attr))
-	{
-		case KIPSEC_SA_A_SPI:
-			if (!mnl_attr_validate(attr, MNL_TYPE_U32))
-			{
-				reply->spi = mnl_attr_get_u32(attr);
-			}
-			break;
-		case KIPSEC_SA_A_CUR:
-			return mnl_attr_parse_nested(attr, reply_cur_cb, data);
-	}
-	return MNL_CB_OK;
-}
-
 static int reply_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *attr;
@@ -115,7 +69,7 @@ static int reply_cb(const struct nlmsghdr *nlh, void *data)
 	{
 		if (mnl_attr_get_type(attr) == KIPSEC_A_SA)
 		{
-			return mnl_attr_parse_nested(attr, reply_sa_cb, data);
+			return kipsec_nl_parse_sa(attr, data) ? MNL_CB_OK : MNL_CB_ERROR;
 		}
 	}
 	return MNL_CB_OK;
@@ -129,7 +83,7 @@ METHOD(kernel_ipsec_t, get_spi, status_t,
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 	uint32_t lo, hi;
-	reply_t reply = {};
+	kipsec_nl_sa_t reply = {};
 
 	lo = lib->settings->get_int(lib->settings, "%s.spi_min", KERNEL_SPI_MIN,
 								lib->ns);
@@ -485,7 +439,7 @@ METHOD(kernel_ipsec_t, query_sa, status_t,
 	char buf[KIPSEC_NL_BUFSIZE];
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
-	reply_t reply = {};
+	kipsec_nl_sa_t reply = {};
 	status_t status;
 
 	nlh = this->nl->start(this->nl, buf, KIPSEC_CMD_GET_SA, 0);

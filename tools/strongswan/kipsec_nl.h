@@ -59,4 +59,20 @@ kipsec_nl_t *kipsec_nl_create(void);
 void kipsec_nl_put_host(struct nlmsghdr *nlh, uint16_t type, host_t *host);
 host_t *kipsec_nl_get_host(const struct nlattr *attr, uint16_t port);
 
+/* An SA as the module reports it (KIPSEC_A_SA): what the plugin reads of
+ * it; the addresses point into the message. */
+typedef struct {
+	uint16_t family;
+	chunk_t daddr;
+	chunk_t saddr;
+	uint32_t spi;
+	uint8_t proto;
+	uint32_t reqid;
+	uint64_t soft_bytes, soft_packets, soft_add, soft_use;
+	uint64_t bytes, packets, add_time, use_time;
+} kipsec_nl_sa_t;
+
+/* Parses the SA nest @attr into @sa (absent fields 0); FALSE if malformed. */
+bool kipsec_nl_parse_sa(const struct nlattr *attr, kipsec_nl_sa_t *sa);
+
 #endif /* KIPSEC_NL_H_ */
