@@ -23,4 +23,17 @@
 #define COMPAT_CANNOT_RESTRICT_MCGRP
 #endif
 
+/*
+ * udp_tunnel_encap_enable() takes the sock since the UDP flags (and
+ * udp_test_and_set_bit()) came to 6.1 through a stable update; it took
+ * the socket before.
+ */
+#include <linux/udp.h>
+#ifdef udp_test_and_set_bit
+#define compat_udp_tunnel_encap_enable(sk) udp_tunnel_encap_enable(sk)
+#else
+#define compat_udp_tunnel_encap_enable(sk) \
+	udp_tunnel_encap_enable((sk)->sk_socket)
+#endif
+
 #endif /* _KIPSEC_COMPAT_H */

@@ -192,14 +192,24 @@ static int encap_to_xfrm(struct kipsec_net *kn, struct sock *sk,
 	return ipv6_stub->xfrm6_udp_encap_rcv(sk, skb);
 }
 
-/*
- * The sockets' encap_rcv (udp_queue_rcv_one_skb(), under RCU, BHs off,
- * the UDP checksum verified; the data starts at the UDP header): 0 when
- * the packet was taken or dropped, > 0 to leave it to the socket.
- */
-static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb)
+static int encap_drop(struct kipsec_net *kn, struct sk_buff *skb,
+		      enum kipsec_stat reason)
 {
-	struct kipsec_net *kn = rcu_dereference_sk_user_data(sk);
+	kipsec_stats_inc(kn->stats, reason);
+	kfree_skb(skb);
+	return 0;
+}
+
+/*
+ * An encapsulation socket's receive (udp_queue_rcv_one_skb(), under RCU,
+ * BHs off, the UDP checksum verified; the data starts at the UDP header):
+ * 0 when the packet was taken or dropped, > 0 to leave it to the socket.
+ * On an IKE daemon's socket (@daemon, encap_sock.c) IKE and what is too
+ * short for ESP are the daemon's, as xfrm4_udp_encap_rcv() leaves them.
+ */
+int kipsec_encap_udp_rcv(struct kipsec_net *kn, struct sock *sk,
+			 struct sk_buff *skb, bool daemon)
+{
 	u16 family = skb->protocol == htons(ETH_P_IP) ? AF_INET : AF_INET6;
 	unsigned int len = skb->len - sizeof(struct udphdr);
 	const u8 *data;
@@ -209,12 +219,9 @@ static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	__be32 spi;
 	__be16 sport;
 
-	/* Closing: udp_tunnel_sock_release() cleared it. */
-	if (!kn)
-		goto drop;
 	if (!pskb_may_pull(skb, sizeof(struct udphdr) +
 			   min_t(unsigned int, len, sizeof(struct ip_esp_hdr))))
-		goto malformed;
+		return daemon ? 1 : encap_drop(kn, skb, KIPSEC_STAT_IN_MALFORMED);
 	data = skb->data + sizeof(struct udphdr);
 	if (len == 1 && data[0] == 0xff) {
 		/* A NAT keepalive (RFC 3948 2.3): it has done its job. */
@@ -222,16 +229,16 @@ static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb)
 		consume_skb(skb);
 		return 0;
 	}
+	if (daemon && (len <= sizeof(struct ip_esp_hdr) || !*(const u32 *)data))
+		return 1;
 	if (len < sizeof(struct ip_esp_hdr))
-		goto malformed;
+		return encap_drop(kn, skb, KIPSEC_STAT_IN_MALFORMED);
 	/*
-	 * The non-ESP marker: IKE. Nobody reads this socket: left to it,
-	 * such packets would fill its queue.
+	 * The non-ESP marker: IKE. Nobody reads the module's socket: left to
+	 * it, such packets would fill its queue.
 	 */
-	if (!*(const u32 *)data) {
-		kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_ENCAP_NON_ESP);
-		goto drop;
-	}
+	if (!*(const u32 *)data)
+		return encap_drop(kn, skb, KIPSEC_STAT_IN_ENCAP_NON_ESP);
 	spi = *(const __be32 *)data;
 	if (family == AF_INET)
 		daddr.a4 = ip_hdr(skb)->daddr;
@@ -243,25 +250,31 @@ static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb)
 		if (ret >= 0)
 			return ret;
 		/* Nobody's: not passed on. */
-		kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_ENCAP_NO_SA);
-		goto drop;
+		return encap_drop(kn, skb, KIPSEC_STAT_IN_ENCAP_NO_SA);
 	}
 	sport = udp_hdr(skb)->source;
 	hlen = espinudp_strip(skb, family, &nhoff);
 	if (hlen < 0)
-		goto malformed;
+		return encap_drop(kn, skb, KIPSEC_STAT_IN_MALFORMED);
 	kipsec_input_encap(sa, skb, family, hlen, nhoff, sport);
-	return 0;
-
-malformed:
-	kipsec_stats_inc(kn->stats, KIPSEC_STAT_IN_MALFORMED);
-drop:
-	kfree_skb(skb);
 	return 0;
 }
 
+/* The namespace's own sockets' encap_rcv. */
+static int kipsec_encap_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct kipsec_net *kn = rcu_dereference_sk_user_data(sk);
+
+	/* Closing: udp_tunnel_sock_release() cleared it. */
+	if (!kn) {
+		kfree_skb(skb);
+		return 0;
+	}
+	return kipsec_encap_udp_rcv(kn, sk, skb, false);
+}
+
 bool kipsec_encap_port_claims(struct kipsec_net *kn, struct sk_buff *skb,
-			      int off, u8 proto)
+			      int off, u8 proto, u16 family)
 {
 	u16 port = READ_ONCE(kn->encap_port);
 	struct udphdr _uh;
@@ -271,11 +284,14 @@ bool kipsec_encap_port_claims(struct kipsec_net *kn, struct sk_buff *skb,
 	 * A packet already assigned to a socket (TPROXY, bpf_sk_assign)
 	 * goes to that one: the cleartext check judges it.
 	 */
-	if (proto != IPPROTO_UDP || !port || skb->sk)
+	if (proto != IPPROTO_UDP || skb->sk)
 		return false;
 	uh = skb_header_pointer(skb, skb_network_offset(skb) + off,
 				sizeof(_uh), &_uh);
-	return uh && uh->dest == htons(port);
+	if (!uh)
+		return false;
+	return (port && uh->dest == htons(port)) ||
+	       kipsec_encap_daemon_claims(kn, skb, uh->dest, family);
 }
 
 /*

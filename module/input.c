@@ -18,6 +18,7 @@
 #include "hooks.h"
 #include "input.h"
 #include "netns.h"
+#include "pmtu.h"
 #include "policy.h"
 #include "sa.h"
 #include "secpath.h"
@@ -734,6 +735,7 @@ unsigned int kipsec_input_hook(void *priv, struct sk_buff *skb,
 {
 	struct kipsec_net *kn = priv;
 	u16 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	unsigned int verdict;
 	int hlen, nhoff;
 	u8 proto;
 
@@ -747,9 +749,19 @@ unsigned int kipsec_input_hook(void *priv, struct sk_buff *skb,
 	if (hlen == -2)		/* not delivered here: FORWARD judges it */
 		return NF_ACCEPT;
 	/* ESP in UDP: the encapsulation socket takes it (encap_udp.c). */
-	if (hlen >= 0 && kipsec_encap_port_claims(kn, skb, hlen, proto))
+	if (hlen >= 0 && kipsec_encap_port_claims(kn, skb, hlen, proto,
+						  family))
 		return NF_ACCEPT;
-	return cleartext_check(kn, skb, family, KIPSEC_DIR_IN, state->in);
+	verdict = cleartext_check(kn, skb, family, KIPSEC_DIR_IN, state->in);
+	/*
+	 * An error for an SA's packets lowers its path MTU (pmtu.c), once
+	 * the policies let it in (as XFRM checks them in icmp_rcv() before
+	 * esp4_err()).
+	 */
+	if (verdict == NF_ACCEPT && hlen >= 0 &&
+	    proto == (family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6))
+		kipsec_pmtu_icmp(kn, skb, family, hlen);
+	return verdict;
 }
 
 unsigned int kipsec_forward_hook(void *priv, struct sk_buff *skb,

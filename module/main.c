@@ -2,6 +2,7 @@
 /*
  * Module init and exit, in order. Nothing else belongs here.
  */
+#include "encap.h"
 #include "debug.h"
 #include "frag.h"
 #include "input.h"
@@ -100,6 +101,8 @@ static void __exit kipsec_mod_exit(void)
 {
 	kipsec_inflight_log(NULL, "module unload");
 	kipsec_genl_exit();
+	/* The daemons' sockets refer to the namespaces' state. */
+	kipsec_encap_daemon_release_all();
 	kipsec_netns_exit();
 	kipsec_sa_drain();
 	kipsec_frag_module_exit();

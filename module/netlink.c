@@ -70,6 +70,10 @@ static const struct nla_policy kipsec_config_req_policy[KIPSEC_A_MAX + 1] = {
 	[KIPSEC_A_CONFIG] = NLA_POLICY_NESTED(kipsec_config_policy),
 };
 
+static const struct nla_policy kipsec_encap_sock_req_policy[KIPSEC_A_MAX + 1] = {
+	[KIPSEC_A_ENCAP_FD] = { .type = NLA_U32 },
+};
+
 static int kipsec_get_info(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
@@ -294,6 +298,23 @@ nla_put_failure:
 	return -EMSGSIZE;
 }
 
+static int kipsec_encap_sock(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kipsec_net *kn = kipsec_net(genl_info_net(info));
+	int ret;
+
+	if (!info->attrs[KIPSEC_A_ENCAP_FD]) {
+		NL_SET_ERR_MSG(info->extack, "the file descriptor is missing");
+		return -EINVAL;
+	}
+	mutex_lock(&kn->lock);
+	ret = kipsec_encap_daemon_add(kn,
+				      nla_get_u32(info->attrs[KIPSEC_A_ENCAP_FD]),
+				      info->extack);
+	mutex_unlock(&kn->lock);
+	return ret;
+}
+
 /* A command taking no attributes. */
 #define KIPSEC_OP(_cmd, _doit, _flags) {				\
 	.cmd = (_cmd),							\
@@ -352,6 +373,8 @@ static const struct genl_ops kipsec_genl_ops[] = {
 			kipsec_config_req_policy, KIPSEC_ADMIN),
 	KIPSEC_OP(KIPSEC_CMD_GET_CONFIG, kipsec_get_config, 0),
 	KIPSEC_OP(KIPSEC_CMD_GET_STATS, kipsec_get_stats, 0),
+	KIPSEC_OP_ATTRS(KIPSEC_CMD_ENCAP_SOCK, kipsec_encap_sock,
+			kipsec_encap_sock_req_policy, KIPSEC_ADMIN),
 };
 
 static const struct genl_multicast_group kipsec_mcgrps[] = {

@@ -14,6 +14,7 @@
 #include "hooks.h"
 #include "netns.h"
 #include "output.h"
+#include "pmtu.h"
 #include "policy.h"
 #include "sa.h"
 #include "xform.h"
@@ -131,14 +132,15 @@ static unsigned int xform_hdrlen(const struct kipsec_sa *sa)
 
 /*
  * The largest packet @sa can protect on @dst without the outer packet
- * exceeding the device MTU, not the route's PMTU: the ICMP errors below
+ * exceeding the device MTU or the path MTU that ICMP errors for the SA's
+ * packets named (pmtu.c); not the route's PMTU: the ICMP errors below
  * lower the PMTU of the inner route, which in transport mode (and between
  * two hosts in tunnel mode) is also the outer one.
  */
 static unsigned int inner_mtu(const struct kipsec_sa *sa,
 			      const struct dst_entry *dst)
 {
-	unsigned int mtu = READ_ONCE(dst->dev->mtu);
+	unsigned int mtu = min(READ_ONCE(dst->dev->mtu), kipsec_sa_pmtu(sa));
 	unsigned int hdrs = xform_hdrlen(sa);
 
 	if (sa->mode == KIPSEC_MODE_TUNNEL)
@@ -320,8 +322,17 @@ static void output_done(struct sk_buff *skb, int err, u8 nexthdr)
 		IPCB(skb)->flags = IPSKB_XFRM_TRANSFORMED | IPSKB_FORWARDED;
 		ip_local_out(net, NULL, skb);
 	} else {
+		unsigned int pmtu = kipsec_sa_pmtu(sa);
+
 		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
 		IP6CB(skb)->flags = IP6SKB_XFRM_TRANSFORMED;
+		/*
+		 * A packet that may be fragmented (checked against the SA's
+		 * MTU) is, to the path MTU ICMP named (pmtu.c), if the route
+		 * does not already say less.
+		 */
+		if (skb->len > pmtu && pmtu < dst_mtu(skb_dst(skb)))
+			IP6CB(skb)->frag_max_size = pmtu;
 		skb->ignore_df = 1;
 		ip6_local_out(net, NULL, skb);
 	}

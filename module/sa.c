@@ -454,10 +454,13 @@ static struct xfrm_state *sa_set_outer(struct kipsec_sa *sa,
 	 * a move re-insert the SA (sa_rehash_end()) only once no
 	 * reader still stands on its node of the old destination's list:
 	 * one that did would follow it into the new one and miss the rest
-	 * of the old; and no receiver still takes the old state.
+	 * of the old; and no receiver still takes the old state. A new
+	 * path: its MTU is learnt anew (pmtu.c), after any ICMP error
+	 * for the old one that found the SA is done with it.
 	 */
 	synchronize_rcu();
 	dst_cache_reset(&sa->dst_cache);
+	WRITE_ONCE(sa->pmtu, 0);
 	return xs;
 }
 

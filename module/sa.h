@@ -128,6 +128,9 @@ struct kipsec_sa {
 	u64 add_ns, use_ns;		/* the same in ns, for time limits */
 	struct kipsec_stats __percpu *stats;
 	struct dst_cache dst_cache;	/* outer route, tunnel mode */
+	/* The outer path's MTU from ICMP (pmtu.c), 0 = none; READ_ONCE. */
+	unsigned int pmtu;
+	u64 pmtu_expires;		/* jiffies_64 */
 
 	/* Lifetimes (lifetime.c) */
 	unsigned long expire_flags;	/* KIPSEC_SA_EXPIRE_* bits */

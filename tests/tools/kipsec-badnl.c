@@ -36,8 +36,10 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <libmnl/libmnl.h>
+#include <sched.h>
 #include <linux/genetlink.h>
 #include <linux/kipsec.h>
 #include <linux/netlink.h>
@@ -63,6 +65,16 @@
 #define KNOWN_SPI	0x1000	/* the installed SA */
 #define NEW_SPI		0x2000	/* an SA that does not exist */
 #define LARVAL_SPI	0x3000	/* the ALLOC_SPI control's SPI */
+
+/* Descriptors the ENCAP_SOCK cases hand over (encap_fds() makes them). */
+#define FD_UDP		100	/* UDP over IPv4, bound */
+#define FD_UDP6		101	/* UDP over IPv6, bound */
+#define FD_XFRM		102	/* UDP, bound, with XFRM's UDP_ENCAP set */
+#define FD_UNBOUND	103	/* UDP, not bound */
+#define FD_TCP		104
+#define FD_PIPE		105	/* not a socket */
+#define FD_OTHER_NET	106	/* UDP, bound, of another network namespace */
+#define FD_CLOSED	199	/* not open */
 /* the lowest SA flag bit the uapi does not define (KIPSEC_SA_F_ALL is contiguous) */
 #define SA_F_FIRST_UNKNOWN	(~KIPSEC_SA_F_ALL & (KIPSEC_SA_F_ALL + 1))
 
@@ -125,6 +137,7 @@ enum base {
 	B_POL_FILTER,	/* POLICY { DIR out }: a dump filter */
 	B_DEFAULT,	/* DEFAULT { OUT allow } (the default) */
 	B_CONFIG,	/* CONFIG { ACQUIRE_EXPIRES 30 } (the default) */
+	B_ENCAP,	/* ENCAP_FD FD_UDP */
 };
 
 /* Damage done to the framing after the message is built. */
@@ -650,6 +663,33 @@ static const struct tcase cases[] = {
 	  .mut = { ADDNUM(L_POL, KIPSEC_POL_A_INDEX, 4, 0x7ffffff0) },
 	  .want = -ENOENT, .msg = true },
 
+	/* --- ENCAP_SOCK: an IKE daemon's socket handed over. -------------- */
+	{ "ok_encap_sock", CMD(ENCAP_SOCK), .base = B_ENCAP, .want = 0 },
+	{ "ok_encap_sock_again", CMD(ENCAP_SOCK), .base = B_ENCAP, .want = 0 },
+	{ "ok_encap_sock6", CMD(ENCAP_SOCK), .base = B_ENCAP,
+	  .mut = { NUM(L_TOP, KIPSEC_A_ENCAP_FD, 4, FD_UDP6) }, .want = 0 },
+	{ "ok_encap_sock_xfrm_encap", CMD(ENCAP_SOCK), .base = B_ENCAP,
+	  .mut = { NUM(L_TOP, KIPSEC_A_ENCAP_FD, 4, FD_XFRM) }, .want = 0 },
+	{ "encap_sock_no_fd", CMD(ENCAP_SOCK), .want = -EINVAL, .msg = true },
+	{ "encap_sock_fd_u16", CMD(ENCAP_SOCK), .base = B_ENCAP,
+	  .mut = { NUM(L_TOP, KIPSEC_A_ENCAP_FD, 2, FD_UDP) }, .want = -EINVAL,
+	  .msg = true },
+	{ "encap_sock_closed_fd", CMD(ENCAP_SOCK), .base = B_ENCAP,
+	  .mut = { NUM(L_TOP, KIPSEC_A_ENCAP_FD, 4, FD_CLOSED) },
+	  .want = -EBADF, .msg = true },
+	{ "encap_sock_pipe", CMD(ENCAP_SOCK), .base = B_ENCAP,
+	  .mut = { NUM(L_TOP, KIPSEC_A_ENCAP_FD, 4, FD_PIPE) },
+	  .want = -ENOTSOCK, .msg = true },
+	{ "encap_sock_tcp", CMD(ENCAP_SOCK), .base = B_ENCAP,
+	  .mut = { NUM(L_TOP, KIPSEC_A_ENCAP_FD, 4, FD_TCP) },
+	  .want = -EPROTONOSUPPORT, .msg = true },
+	{ "encap_sock_unbound", CMD(ENCAP_SOCK), .base = B_ENCAP,
+	  .mut = { NUM(L_TOP, KIPSEC_A_ENCAP_FD, 4, FD_UNBOUND) },
+	  .want = -EINVAL, .msg = true },
+	{ "encap_sock_other_netns", CMD(ENCAP_SOCK), .base = B_ENCAP,
+	  .mut = { NUM(L_TOP, KIPSEC_A_ENCAP_FD, 4, FD_OTHER_NET) },
+	  .want = -EINVAL, .msg = true },
+
 	/* --- Last: everything is as before. ------------------------------- */
 	{ "ok_known_sa_intact", CMD(GET_SA), .base = B_SA_ID_KNOWN, .want = 0,
 	  .data = true, .keys = K_PRESENT },
@@ -679,6 +719,8 @@ static const struct tcase unpriv_cases[] = {
 	{ "unpriv_set_default", CMD(SET_DEFAULT), .base = B_DEFAULT,
 	  .want = -EPERM },
 	{ "unpriv_set_config", CMD(SET_CONFIG), .base = B_CONFIG,
+	  .want = -EPERM },
+	{ "unpriv_encap_sock", CMD(ENCAP_SOCK), .base = B_ENCAP,
 	  .want = -EPERM },
 	{ "unpriv_ok_get_sa_no_key", CMD(GET_SA), .base = B_SA_ID_KNOWN,
 	  .want = 0, .data = true, .keys = K_ABSENT },
@@ -955,6 +997,9 @@ static void build_base(struct bld *b, enum base base)
 			nest_end(b, L_CFG, n);
 		}
 		break;
+	case B_ENCAP:
+		put_u32(b, L_TOP, KIPSEC_A_ENCAP_FD, FD_UDP);
+		break;
 	}
 	add_extra(b, L_TOP);
 }
@@ -1230,6 +1275,64 @@ static void run_case(struct ctx *c, const struct tcase *t)
 	fflush(stdout);
 }
 
+/* @fd becomes descriptor @at; exits on failure. */
+static void fd_at(int fd, int at, const char *what)
+{
+	if (fd < 0 || dup2(fd, at) != at) {
+		fprintf(stderr, "kipsec-badnl: %s: %s\n", what, strerror(errno));
+		exit(2);
+	}
+	close(fd);
+}
+
+static int udp_bound(int family)
+{
+	struct sockaddr_storage ss = { .ss_family = family };
+	int fd = socket(family, SOCK_DGRAM, 0);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&ss, sizeof(ss)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The descriptors of the ENCAP_SOCK cases (FD_*). */
+static void encap_fds(void)
+{
+	int pipefd[2], fd, net, encap = 2;	/* UDP_ENCAP_ESPINUDP */
+
+	fd_at(udp_bound(AF_INET), FD_UDP, "UDP socket");
+	fd_at(udp_bound(AF_INET6), FD_UDP6, "UDP socket (IPv6)");
+	fd = udp_bound(AF_INET);
+	if (fd >= 0 && setsockopt(fd, IPPROTO_UDP, 100 /* UDP_ENCAP */,
+				  &encap, sizeof(encap)) < 0)
+		fd = -1;
+	fd_at(fd, FD_XFRM, "UDP socket with UDP_ENCAP");
+	fd_at(socket(AF_INET, SOCK_DGRAM, 0), FD_UNBOUND, "UDP socket");
+	fd_at(socket(AF_INET, SOCK_STREAM, 0), FD_TCP, "TCP socket");
+	if (pipe(pipefd) < 0)
+		pipefd[0] = -1;
+	fd_at(pipefd[0], FD_PIPE, "pipe");
+	net = open("/proc/self/ns/net", O_RDONLY);
+	if (net < 0 || unshare(CLONE_NEWNET) < 0) {
+		perror("kipsec-badnl: a new network namespace");
+		exit(2);
+	}
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (setns(net, CLONE_NEWNET) < 0) {
+		perror("kipsec-badnl: back to the namespace");
+		exit(2);
+	}
+	close(net);
+	fd_at(fd, FD_OTHER_NET, "UDP socket in another namespace");
+	if (bind(FD_OTHER_NET, (struct sockaddr *)&(struct sockaddr_in){
+			 .sin_family = AF_INET }, sizeof(struct sockaddr_in)) < 0) {
+		perror("kipsec-badnl: binding in another namespace");
+		exit(2);
+	}
+}
+
 static void open_socket(struct ctx *c)
 {
 	static const struct tcase getfamily = {
@@ -1294,6 +1397,7 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+	encap_fds();
 	open_socket(&c);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&c, &cases[i]);

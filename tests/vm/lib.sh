@@ -177,6 +177,35 @@ four_hosts() {
 	done
 }
 
+# three_hosts MID: kt-a -- MID -- kt-b, MID a router: kt-a's eth0
+# 10.1.0.2/24 fd01::2/64 to MID's lan (.1, ::1), MID's wan 192.0.2.1/24
+# fd0a::1/64 to kt-b's eth0 (.2, ::2); kt-a's default routes go through
+# MID. kt-b's routes are the caller's (through a NAT it has none).
+three_hosts() {
+	local ns mid=$1
+	for ns in kt-a "$mid" kt-b; do
+		ip netns add "$ns"
+		nsx "$ns" ip link set lo up
+	done
+	ip link add eth0 netns kt-a type veth peer name lan netns "$mid"
+	ip link add wan netns "$mid" type veth peer name eth0 netns kt-b
+	nsx kt-a ip addr add 10.1.0.2/24 dev eth0
+	nsx kt-a ip addr add fd01::2/64 dev eth0 nodad
+	nsx "$mid" ip addr add 10.1.0.1/24 dev lan
+	nsx "$mid" ip addr add fd01::1/64 dev lan nodad
+	nsx "$mid" ip addr add 192.0.2.1/24 dev wan
+	nsx "$mid" ip addr add fd0a::1/64 dev wan nodad
+	nsx kt-b ip addr add 192.0.2.2/24 dev eth0
+	nsx kt-b ip addr add fd0a::2/64 dev eth0 nodad
+	for ns in kt-a kt-b; do nsx "$ns" ip link set eth0 up; done
+	nsx "$mid" ip link set lan up
+	nsx "$mid" ip link set wan up
+	nsx kt-a ip route add default via 10.1.0.1
+	nsx kt-a ip -6 route add default via fd01::1
+	nsx "$mid" sysctl -qw net.ipv4.ip_forward=1
+	nsx "$mid" sysctl -qw net.ipv6.conf.all.forwarding=1
+}
+
 # sa_pair NS [KEY=VALUE]... [-- ALGO... [-- ALGO_IN...]]: one end's SA pair
 # and the policies that use it (tests/lib/sapair.sh, whose keys it takes),
 # installed in one batch with tool=kipsec (the default) or tool="ip xfrm":

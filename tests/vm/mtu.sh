@@ -1,6 +1,8 @@
 # Path MTU through kipsec: senders learn the MTU less the ESP overhead,
 # local and forwarded, IPv4 and IPv6; a full-MSS TCP flow never needs
-# fragmenting; without DF the outer packet is fragmented.
+# fragmenting; without DF the outer packet is fragmented. Then the outer
+# path narrower past the first hop: a router's ICMP error for the SA's
+# packets lowers the MTU (plain and ESP in UDP), forged ones do not.
 #
 # AES-GCM-128 tunnel over IPv4 (outer 20 + ESP 8 + IV 8 + ICV 16, payload
 # and 2 trailer bytes padded to 4): the largest inner packet on a 1500-byte
@@ -83,4 +85,144 @@ t_full_mss_tcp_never_fragments() {
 	n=$(nsx kt-g1 kipsec -j -s state get dst 192.0.2.2 proto esp spi 0x11 |
 		/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["lifetime"]["bytes"])')
 	((n >= 2000000)) || fail "the SA carried only $n bytes"
+}
+
+# kt-a -- kt-r -- kt-b: the router's far link (1400) is narrower than the
+# near one (1500), so the first hop's MTU is not the path's. A tunnel
+# between kt-a's loopback address (10.9.0.1, fd09::1) and kt-b's
+# (10.9.0.2, fd09::2), or transport between 10.1.0.2 and 192.0.2.2;
+# kipsec in kt-a, XFRM in kt-b (kipsec with encap=1: ESP in UDP on 4500
+# between the module's own sockets).
+narrow_path() {	# narrow_path FAMILY MODE [encap=1]
+	local a=10.9.0.1 b=10.9.0.2 oa=10.1.0.2 ob=192.0.2.2 z=0.0.0.0
+	local ko ki peer="ip xfrm" enc=() addrs
+	[[ $1 == 6 ]] && a=fd09::1 b=fd09::2 oa=fd01::2 ob=fd0a::2 z=::
+	three_hosts kt-r
+	nsx kt-r ip link set wan mtu 1400
+	nsx kt-b ip link set eth0 mtu 1400
+	nsx kt-a ip addr add 10.9.0.1/32 dev lo
+	nsx kt-a ip addr add fd09::1/128 dev lo
+	nsx kt-b ip addr add 10.9.0.2/32 dev lo
+	nsx kt-b ip addr add fd09::2/128 dev lo
+	nsx kt-b ip route add default via 192.0.2.1
+	nsx kt-b ip -6 route add default via fd0a::1
+	# The tunnel's traffic leaves from the tunnel's addresses.
+	nsx kt-a ip route add 10.9.0.2/32 via 10.1.0.1 src 10.9.0.1
+	nsx kt-a ip -6 route add fd09::2/128 via fd01::1 src fd09::1
+	nsx kt-b ip route add 10.9.0.1/32 via 192.0.2.1 src 10.9.0.2
+	nsx kt-b ip -6 route add fd09::1/128 via fd0a::1 src fd09::2
+	load_xfrm
+	if [[ ${3:-} == encap=1 ]]; then
+		peer=kipsec enc=(both="encap espinudp 4500 4500 $z")
+		nsx kt-a kipsec config set encap-port 4500
+		nsx kt-b kipsec config set encap-port 4500
+	fi
+	addrs=(mode=tunnel src="$a" dst="$b" osrc="$oa" odst="$ob")
+	[[ $2 == transport ]] && addrs=(src="$oa" dst="$ob")
+	ko=$(hexkey 20) ki=$(hexkey 20)
+	sa_pair kt-a reqid=1 "${addrs[@]}" spi=0x1001/0x2002 "${enc[@]}" -- \
+		aead 'rfc4106(gcm(aes))' "$ko" 128 -- \
+		aead 'rfc4106(gcm(aes))' "$ki" 128
+	addrs=(mode=tunnel src="$b" dst="$a" osrc="$ob" odst="$oa")
+	[[ $2 == transport ]] && addrs=(src="$ob" dst="$oa")
+	sa_pair kt-b tool="$peer" reqid=1 "${addrs[@]}" spi=0x2002/0x1001 \
+		"${enc[@]}" -- \
+		aead 'rfc4106(gcm(aes))' "$ki" 128 -- \
+		aead 'rfc4106(gcm(aes))' "$ko" 128
+	[[ $2 == transport ]] && b=$ob
+	nsx kt-a ping -c 1 -W 2 "$b" >/dev/null || fail "no path through the SA"
+}
+
+# narrow_ping DST SIZE MTU: a DF ping of SIZE bytes from kt-a crosses the
+# first hop, meets the narrow link and its router's ICMP error; kipsec
+# then tells the next one MTU; MTU passes, MTU + 1 does not.
+narrow_ping() {
+	local hdr=28
+	[[ $1 == *:* ]] && hdr=48
+	nsx kt-a ping -M do -c 1 -W 1 -s "$2" "$1" >/dev/null 2>&1 || true
+	expect_out "mtu[ =:]+$3\$|mtu[ =:]+$3[^0-9]" \
+		nsx kt-a ping -M do -c 1 -W 1 -s "$2" "$1"
+	nsx kt-a ping -M do -c 1 -W 2 -s $(($3 - hdr)) "$1" >/dev/null ||
+		fail "a $3-byte DF ping did not pass"
+	expect_out 'mtu' nsx kt-a ping -M do -c 1 -W 1 -s $(($3 - hdr + 1)) "$1"
+}
+
+# forge_frag_needed QUOTED_DST PROTO SPI MTU [badsum]: kt-r sends kt-a
+# (10.1.0.2) "fragmentation needed" quoting a packet of kt-a's to
+# QUOTED_DST with PROTO (50 ESP, 17 UDP from and to 4500) and SPI; with
+# badsum, its ICMP checksum is wrong.
+forge_frag_needed() {
+	nsx kt-r python3 -c '
+import socket, struct, sys
+qdst, proto, spi, mtu = sys.argv[1], int(sys.argv[2]), int(sys.argv[3], 0), int(sys.argv[4])
+bad = sys.argv[5:] == ["badsum"]
+def csum(b):
+	s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+	s = (s >> 16) + (s & 0xffff)
+	return ~(s + (s >> 16)) & 0xffff
+q = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1428, 0, 0x4000, 64, proto, 0,
+	socket.inet_aton("10.1.0.2"), socket.inet_aton(qdst))
+if proto == 17:
+	q += struct.pack("!HHHH", 4500, 4500, 1408, 0)
+q += struct.pack("!II", spi, 1) + bytes(32)
+m = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + q
+m = m[:2] + struct.pack("!H", csum(m) ^ (0x0101 if bad else 0)) + m[4:]
+socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP).sendto(m, ("10.1.0.2", 0))
+' "$@"
+}
+
+# The outer path MTU from the router's error, IPv4 tunnel: the ping's MTU
+# is the narrow link's less the overhead, ((1400 - 20 - 8 - 8 - 16) & ~3)
+# - 2 = 1346; forged errors (no such SPI, the SPI to another address, in
+# UDP for a plain SA) change nothing first; TCP then settles without one
+# fragment on the narrow link; last, the SA's own SPI forged is believed
+# (as by XFRM): 1200 leaves ((1200 - 52) & ~3) - 2 = 1146.
+t_outer_pmtu_tunnel4() {
+	local dump srv frags
+	narrow_path 4 tunnel
+	forge_frag_needed 192.0.2.2 50 0x9999 1000
+	forge_frag_needed 192.0.2.99 50 0x1001 1000
+	forge_frag_needed 192.0.2.2 17 0x1001 1000
+	expect_out 'mtu = 1446|mtu=1446' \
+		nsx kt-a ping -M do -c 1 -W 1 -s 1419 10.9.0.2
+	narrow_ping 10.9.0.2 1400 1346
+	nsx kt-r tcpdump -i wan -n -U -w /tmp/narrow.pcap 'ip and (ip[6:2] & 0x3fff != 0)' 2>/dev/null &
+	dump=$!
+	sleep 1
+	head -c 1000000 /dev/urandom >/tmp/data
+	nsx kt-b socat -u TCP-LISTEN:5001,reuseaddr OPEN:/tmp/recv,creat,trunc &
+	srv=$!
+	sleep 0.5
+	nsx kt-a timeout 60 socat -u OPEN:/tmp/data TCP:10.9.0.2:5001 ||
+		fail "TCP through the narrow path did not finish"
+	wait "$srv"
+	kill "$dump"
+	wait "$dump" || true
+	cmp -s /tmp/data /tmp/recv || fail "received data differs"
+	frags=$(tcpdump -r /tmp/narrow.pcap -n 2>/dev/null | wc -l)
+	((frags == 0)) || fail "$frags fragments on the narrow link"
+	# Not with a bad checksum; but the forger is right: the SA's own
+	# (destination, SPI) is believed.
+	forge_frag_needed 192.0.2.2 50 0x1001 1200 badsum
+	nsx kt-a ping -M do -c 1 -W 2 -s 1300 10.9.0.2 >/dev/null ||
+		fail "an error with a bad checksum lowered the MTU"
+	forge_frag_needed 192.0.2.2 50 0x1001 1200
+	expect_out 'mtu = 1146|mtu=1146' \
+		nsx kt-a ping -M do -c 1 -W 1 -s 1300 10.9.0.2
+	kernel_log_clean
+}
+
+# IPv6 tunnel: ((1400 - 40 - 8 - 8 - 16) & ~3) - 2 = 1326.
+t_outer_pmtu_tunnel6() {
+	narrow_path 6 tunnel
+	narrow_ping fd09::2 1350 1326
+	kernel_log_clean
+}
+
+# ESP in UDP, IPv4 transport: the error quotes UDP; XFRM's formula for
+# transport, ((1400 - 8 - 8 - 8 - 16 - 20) & ~3) + 20 - 2 = 1358.
+t_outer_pmtu_udp4() {
+	narrow_path 4 transport encap=1
+	narrow_ping 192.0.2.2 1372 1358
+	kernel_log_clean
 }

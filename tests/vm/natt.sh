@@ -46,6 +46,57 @@ time.sleep(900)
 	fail "the XFRM encapsulation socket did not open"
 }
 
+# daemon_sock NS: a process in NS standing for an IKE daemon: UDP sockets
+# on port 4500 (IPv4 and IPv6) handed to kipsec over generic netlink
+# (KIPSEC_CMD_ENCAP_SOCK 21, KIPSEC_A_ENCAP_FD 12), as the strongSwan
+# plugin's enable_udp_decap does; it prints every datagram it reads
+# ("4 HEX" or "6 HEX") to /tmp/kt-daemon.out. Its pid in $daemon_pid.
+daemon_sock() {
+	nsx "$1" python3 -c '
+import select, socket, struct, sys, time
+def attr(t, p):
+	n = 4 + len(p)
+	return struct.pack("=HH", n, t) + p + bytes(-n % 4)
+def genl(nl, fam, cmd, attrs, flags):
+	p = struct.pack("=BBH", cmd, 1, 0) + attrs
+	nl.send(struct.pack("=IHHII", 16 + len(p), fam, flags, 1, 0) + p)
+	return nl.recv(65536)
+nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+nl.bind((0, 0))
+r = genl(nl, 0x10, 3, attr(2, b"kipsec\0"), 1)
+off, fam = 20, None
+while off + 4 <= len(r):
+	n, t = struct.unpack_from("=HH", r, off)
+	if t == 1:
+		fam = struct.unpack_from("=H", r, off + 4)[0]
+	off += (n + 3) & ~3
+socks = []
+for f, a in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+	s = socket.socket(f, socket.SOCK_DGRAM)
+	if f == socket.AF_INET6:
+		s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+	s.bind((a, 4500))
+	r = genl(nl, fam, 21, attr(12, struct.pack("=I", s.fileno())), 5)
+	err = struct.unpack_from("=i", r, 16)[0]
+	if err:
+		sys.exit("ENCAP_SOCK: %d" % err)
+	socks.append((s, 4 if f == socket.AF_INET else 6))
+print("ready", flush=True)
+while True:
+	for s, v in socks:
+		if s in select.select([x for x, _ in socks], [], [], 900)[0]:
+			print(v, s.recv(65536).hex(), flush=True)
+' >/tmp/kt-daemon.out 2>&1 &
+	daemon_pid=$!
+	trap 'kill $daemon_pid $encap_pid 2>/dev/null || true' EXIT
+	local i
+	for i in $(seq 50); do
+		grep -q ready /tmp/kt-daemon.out 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "the daemon socket was not handed over: $(cat /tmp/kt-daemon.out)"
+}
+
 # tcp_echo SERVER_NS CLIENT_NS ADDR [SRC]: 100 kB through a TCP echo on
 # ADDR from SRC (large enough for GSO and several segments), all back.
 tcp_echo() {
@@ -104,26 +155,7 @@ natt_direct() {
 # port 31000 (a port-preserving NAT would keep 4500: the fixed one shows
 # the SAs follow the mapping).
 nat_hosts() {
-	local ns
-	for ns in kt-a kt-n kt-b; do
-		ip netns add "$ns"
-		nsx "$ns" ip link set lo up
-	done
-	ip link add eth0 netns kt-a type veth peer name lan netns kt-n
-	ip link add wan netns kt-n type veth peer name eth0 netns kt-b
-	nsx kt-a ip addr add 10.1.0.2/24 dev eth0
-	nsx kt-a ip addr add fd01::2/64 dev eth0 nodad
-	nsx kt-n ip addr add 10.1.0.1/24 dev lan
-	nsx kt-n ip addr add fd01::1/64 dev lan nodad
-	nsx kt-n ip addr add 192.0.2.1/24 dev wan
-	nsx kt-n ip addr add fd0a::1/64 dev wan nodad
-	nsx kt-b ip addr add 192.0.2.2/24 dev eth0
-	nsx kt-b ip addr add fd0a::2/64 dev eth0 nodad
-	for ns in kt-a kt-b; do nsx "$ns" ip link set eth0 up; done
-	nsx kt-n ip link set lan up
-	nsx kt-n ip link set wan up
-	nsx kt-a ip route add default via 10.1.0.1
-	nsx kt-a ip -6 route add default via fd01::1
+	three_hosts kt-n
 	# In transport mode kt-b's SAs and policies name the NAT's address:
 	# its neighbour advertisements to kt-n would go in UDP to kt-a.
 	# Neighbours on the far link are static, as ARP is outside IP.
@@ -131,8 +163,6 @@ nat_hosts() {
 		lladdr "$(nsx kt-b cat /sys/class/net/eth0/address)"
 	nsx kt-b ip -6 neigh add fd0a::1 dev eth0 nud permanent \
 		lladdr "$(nsx kt-n cat /sys/class/net/wan/address)"
-	nsx kt-n sysctl -qw net.ipv4.ip_forward=1
-	nsx kt-n sysctl -qw net.ipv6.conf.all.forwarding=1
 	nsx kt-n nft -f - <<-'EOF'
 	table inet kt-nat {
 		chain post {
@@ -417,6 +447,68 @@ t_mismatch() {
 	kernel_log_clean
 }
 
+# ESP in UDP on 4500 between kipsec in kt-a and XFRM in kt-b, a
+# transport pair per family: SPIs 0x1001/0x2002 (IPv4), 0x3001/0x4002.
+encap_pairs_both() {
+	sa_pairs kt-a kt-b tool=kipsec tool_b="ip xfrm" reqid=1 \
+		src=10.0.0.1 dst=10.0.0.2 spi=0x1001/0x2002 \
+		both="encap espinudp 4500 4500 0.0.0.0" -- \
+		aead 'rfc4106(gcm(aes))' "$(hexkey 20)" 128
+	sa_pairs kt-a kt-b tool=kipsec tool_b="ip xfrm" reqid=2 \
+		src=fd00::1 dst=fd00::2 spi=0x3001/0x4002 \
+		both="encap espinudp 4500 4500 ::" -- \
+		aead 'rfc4106(gcm(aes))' "$(hexkey 20)" 128
+}
+
+# daemon_read PATTERN MESSAGE: daemon_sock read a datagram matching
+# PATTERN (a grep pattern of "FAMILY HEX"), or the test fails.
+daemon_read() {
+	grep -q "^$1" /tmp/kt-daemon.out || fail "$2: $(cat /tmp/kt-daemon.out)"
+}
+
+# An IKE daemon's socket handed over: ESP in UDP for kipsec's SAs is
+# decapsulated on it (both families), what XFRM leaves to the daemon (the
+# non-ESP marker's IKE, 8 bytes or fewer) reaches the daemon unchanged, a
+# keepalive is consumed, an unknown SPI dropped. Unloading the module
+# gives the socket back, open: the daemon then reads all, ESP included.
+t_daemon_socket() {
+	local out k0 s0
+	two_hosts
+	load_xfrm
+	xfrm_encap_sock kt-b
+	daemon_sock kt-a
+	encap_pairs_both
+	pings kt-a 10.0.0.1 kt-b 10.0.0.2
+	pings kt-a fd00::1 kt-b fd00::2
+	k0=$(kstat kt-a in-encap-keepalive) s0=$(kstat kt-a in-encap-no-sa)
+	udp_send kt-b 10.0.0.1 4500 "b'\\xff'"
+	udp_send kt-b 10.0.0.1 4500 "b'\\0\\0\\0\\0' + b'IKE message here'"
+	udp_send kt-b 10.0.0.1 4500 "b'\\x01\\x02\\x03'"
+	udp_send kt-b 10.0.0.1 4500 "b'\\x00\\x00\\x77\\x77' + bytes(28)"
+	sleep 0.5
+	daemon_read "4 00000000$(printf 'IKE message here' | xxd -p)\$" \
+		"IKE did not reach the daemon unchanged"
+	daemon_read '4 010203$' "3 bytes did not reach the daemon"
+	out=$(cat /tmp/kt-daemon.out)
+	! grep -q '^[46] \(ff\|00007777\|0000[1-4]00[12]\)' <<<"$out" ||
+		fail "the daemon read a keepalive or ESP: $out"
+	(($(kstat kt-a in-encap-keepalive) == k0 + 1)) || fail "the keepalive was not consumed"
+	(($(kstat kt-a in-encap-no-sa) == s0 + 1)) || fail "the unknown SPI was not dropped"
+	# The module goes while the daemon holds its sockets; the sockets
+	# given back read everything as data, ESP in UDP too. (The peer's
+	# policies go first: they would put the datagrams into ESP.)
+	unload_module
+	nsx kt-b ip xfrm policy flush
+	udp_send kt-b 10.0.0.1 4500 "b'\\0\\0\\0\\0' + b'after unload'"
+	udp_send kt-b 10.0.0.1 4500 "b'\\x00\\x00\\x20\\x02' + bytes(28)"
+	sleep 0.5
+	daemon_read "4 00000000$(printf 'after unload' | xxd -p)\$" \
+		"the socket given back did not read IKE"
+	daemon_read '4 00002002' "the socket given back did not read ESP in UDP as data"
+	kill "$daemon_pid"
+	kernel_log_clean
+}
+
 # What the wire carries: UDP 4500 with ESP inside, IPv4 checksum 0, and a
 # valid IPv6 checksum (XFRM's receiver verifies it: the direct IPv6 tests
 # pass only with it right; tshark checks it here too).
@@ -426,14 +518,7 @@ t_wire() {
 	load_xfrm
 	xfrm_encap_sock kt-b
 	nsx kt-a kipsec config set encap-port 4500
-	sa_pairs kt-a kt-b tool=kipsec tool_b="ip xfrm" reqid=1 \
-		src=10.0.0.1 dst=10.0.0.2 spi=0x1001/0x2002 \
-		both="encap espinudp 4500 4500 0.0.0.0" -- \
-		aead 'rfc4106(gcm(aes))' "$(hexkey 20)" 128
-	sa_pairs kt-a kt-b tool=kipsec tool_b="ip xfrm" reqid=2 \
-		src=fd00::1 dst=fd00::2 spi=0x3001/0x4002 \
-		both="encap espinudp 4500 4500 ::" -- \
-		aead 'rfc4106(gcm(aes))' "$(hexkey 20)" 128
+	encap_pairs_both
 	nsx kt-b tcpdump -i vb -w "$cap" -U udp port 4500 2>/dev/null &
 	pid=$!
 	sleep 1

@@ -19,14 +19,20 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/charon.sh"
 #   ike="LINES"       more settings of both IKE connections
 #   conf1="LINES"     more strongswan.conf settings of kt-g1's charon
 #   a=SPEC            kt-g1's plugin (charon_start) [kipsec]
+#   nat=1             kt-g1 behind kt-nat (sw_nat), IPv4 only
 sw_pair() {
 	local -A o=([esp]=aes128gcm16 [ah]= [mode]=tunnel [outer]=4 [b]=kipsec [child]= [local1]= [child2]=unset
-		[auth]=psk [ike]= [conf1]= [a]=kipsec)
+		[auth]=psk [ike]= [conf1]= [a]=kipsec [nat]=)
 	local kv a1 a2 ts1 ts2
 	for kv in "$@"; do
 		o[${kv%%=*}]=${kv#*=}
 	done
 	four_hosts
+	if [[ -n ${o[nat]} ]]; then
+		sw_nat
+		# its identity stays gw-192.0.2.1, the address kt-g2 sees
+		o[local1]=172.16.0.1
+	fi
 	load_module
 	load_xfrm
 	trap 'charon_stop_all' EXIT
@@ -45,6 +51,55 @@ sw_pair() {
 	charon_gw_conf kt-g2 "$a2" "$a1" "$ts2" "$ts1" "$prop" "${o[mode]}" "${o[child2]}" \
 		"" "${o[auth]}" "${o[ike]}"
 	sw_a1=$a1 sw_a2=$a2
+}
+
+# sw_nat: kt-g1 moves behind a NAT: kt-g1 wan 172.16.0.1 -- lan kt-nat
+# wan 192.0.2.1 -- wan kt-g2. kt-nat masquerades kt-g1, whose UDP 4500 it
+# maps to port 31000 (sw_nat_port: the SAs must follow the mapping).
+sw_nat() {
+	ip netns add kt-nat
+	nsx kt-nat ip link set lo up
+	nsx kt-g1 ip link del wan
+	ip link add wan netns kt-g1 type veth peer name lan netns kt-nat
+	ip link add wan netns kt-nat type veth peer name wan netns kt-g2
+	nsx kt-g1 ip addr add 172.16.0.1/24 dev wan
+	nsx kt-nat ip addr add 172.16.0.254/24 dev lan
+	nsx kt-nat ip addr add 192.0.2.1/24 dev wan
+	nsx kt-g2 ip addr add 192.0.2.2/24 dev wan
+	nsx kt-g1 ip link set wan up
+	nsx kt-nat ip link set lan up
+	nsx kt-nat ip link set wan up
+	nsx kt-g2 ip link set wan up
+	nsx kt-g1 ip route add default via 172.16.0.254
+	nsx kt-g2 ip route add 10.1.0.0/24 via 192.0.2.1
+	# IPv6 only inside the tunnel: a route to the other side, for the SPD
+	nsx kt-g1 ip -6 route add fd02::/64 dev wan
+	nsx kt-g2 ip -6 route add fd01::/64 dev wan
+	nsx kt-nat sysctl -qw net.ipv4.ip_forward=1
+	nsx kt-nat nft add table ip kt-nat
+	nsx kt-nat nft add chain ip kt-nat post \
+		'{ type nat hook postrouting priority srcnat; }'
+	sw_nat_port 31000
+}
+
+# sw_nat_port PORT: kt-nat maps kt-g1's UDP 4500 to PORT from now on and
+# forgets its mappings (a NAT rebinding).
+sw_nat_port() {
+	nsx kt-nat nft flush chain ip kt-nat post
+	nsx kt-nat nft add rule ip kt-nat post oifname wan ip saddr 172.16.0.1 \
+		udp sport 4500 snat to "192.0.2.1:$1"
+	nsx kt-nat nft add rule ip kt-nat post oifname wan masquerade
+	nsx kt-nat conntrack -F 2>/dev/null || true
+}
+
+# sw_encap_dport NS SRC: the destination port of NS's SA from SRC, or
+# nothing if it has no UDP encapsulation.
+sw_encap_dport() {
+	nsx "$1" kipsec -j state list | python3 -c '
+import json, sys
+for s in json.load(sys.stdin):
+    if s["src"] == sys.argv[1] and "encap" in s:
+        print(s["encap"]["dport"])' "$2"
 }
 
 # sw_up [NS]: NS (kt-g1) initiates the child; it must come up.
@@ -294,6 +349,57 @@ t_mobike_move() {
 	grep -q 'src 192.0.2.11' <<<"$(nsx kt-g1 kipsec state list)" ||
 		fail "kt-g1's SAs did not move: $(nsx kt-g1 kipsec state list)"
 	sw_ping kt-h1 10.2.0.2
+}
+
+# NAT traversal with charon's own socket: kt-g1 behind kt-nat, charon
+# hands its port-4500 sockets to kipsec (enable_udp_decap), the SAs are
+# ESP in UDP, IKE and keepalives keep working on the same socket. The NAT
+# then rebinds: kipsec's MAPPING makes kt-g2's charon move its SAs to the
+# new port. Last, the module goes while both charons run: their sockets
+# are given back and still carry IKE.
+t_nat_traversal() {
+	local i n
+	sw_pair nat=1 conf1="keep_alive = 1s"
+	! charon_logged "UDP decapsulation" kt-g1 kt-g2 ||
+		fail "charon could not hand its NAT-T socket over: $(charon_log kt-g1 kt-g2 | grep 'UDP decap' || true)"
+	sw_up
+	charon_logged "local host is behind NAT" kt-g1 ||
+		fail "kt-g1's charon did not see the NAT"
+	sw_ping kt-h1 10.2.0.2
+	sw_ping kt-h2 fd01::2
+	sw_assert_kipsec kt-g1 kt-g2
+	[[ $(sw_encap_dport kt-g1 172.16.0.1) == 4500 ]] ||
+		fail "kt-g1's outbound SA is not ESP in UDP to 4500: $(nsx kt-g1 kipsec state list)"
+	[[ $(sw_encap_dport kt-g2 192.0.2.2) == 31000 ]] ||
+		fail "kt-g2's outbound SA is not ESP in UDP to the NAT's 31000: $(nsx kt-g2 kipsec state list)"
+	# charon's keepalives (1 s) reach kt-g2's socket and are consumed
+	n=$(kstat kt-g2 in-encap-keepalive)
+	sleep 2.5
+	(($(kstat kt-g2 in-encap-keepalive) > n)) ||
+		fail "no NAT keepalive consumed on kt-g2's charon socket"
+	(($(kstat kt-g2 in-encap-no-sa) == 0)) ||
+		fail "ESP in UDP for no SA on kt-g2: $(kstat kt-g2 in-encap-no-sa)"
+
+	# the NAT rebinds kt-g1's 4500 to 31001: kt-g1's traffic shows it
+	sw_nat_port 31001
+	nsx kt-h1 ping -c 3 -i 0.3 -W 1 10.2.0.2 >/dev/null 2>&1 || true
+	sw_wait_log "NAT mappings of CHILD_SA" 10 \
+		"kt-g2's charon heard of no NAT mapping change" kt-g2
+	for ((i = 0; i < 20; i++)); do
+		[[ $(sw_encap_dport kt-g2 192.0.2.2) == 31001 ]] && break
+		sleep 0.5
+	done
+	((i < 20)) || fail "kt-g2's SA did not follow the mapping: $(nsx kt-g2 kipsec state list)"
+	sw_ping kt-h2 10.1.0.2
+	sw_ping kt-h1 10.2.0.2
+
+	# module unload with the charons running: the sockets are theirs again
+	unload_module
+	charon_swanctl kt-g1 --rekey --ike gw >/dev/null ||
+		fail "swanctl --rekey --ike failed"
+	sw_wait_log "IKE_SA gw\[[0-9]*\] rekeyed between" 15 \
+		"IKE over the sockets given back did not work" kt-g1
+	kernel_log_clean
 }
 
 # Both ends rekey the child at the same moment: charon resolves the

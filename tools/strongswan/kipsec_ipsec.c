@@ -142,10 +142,9 @@ static bool sa_supported(kernel_ipsec_sa_id_t *id, kernel_ipsec_add_sa_t *data)
 	{
 		what = "hardware offload (hw_offload = yes)";
 	}
-	else if (data->encap)
+	else if (data->encap && id->proto != IPPROTO_ESP)
 	{
-		what = "UDP encapsulation on charon's socket (NAT traversal with "
-			   "an IKE daemon)";
+		what = "UDP encapsulation of AH";
 	}
 	else if (data->esn && data->inbound && !data->replay_window)
 	{
@@ -277,6 +276,21 @@ static void put_lifetime(struct nlmsghdr *nlh, lifetime_cfg_t *lft)
 	mnl_attr_nest_end(nlh, nest);
 }
 
+/*
+ * ESP in UDP between the IKE ports (kernel-netlink's XFRMA_ENCAP: no
+ * original address, NAT-T's checksum handling makes it unneeded).
+ */
+static void put_encap(struct nlmsghdr *nlh, host_t *src, host_t *dst)
+{
+	struct nlattr *nest;
+
+	nest = mnl_attr_nest_start(nlh, KIPSEC_SA_A_ENCAP);
+	mnl_attr_put_u16(nlh, KIPSEC_ENCAP_A_TYPE, 2 /* UDP_ENCAP_ESPINUDP */);
+	mnl_attr_put_u16(nlh, KIPSEC_ENCAP_A_SPORT, htons(src->get_port(src)));
+	mnl_attr_put_u16(nlh, KIPSEC_ENCAP_A_DPORT, htons(dst->get_port(dst)));
+	mnl_attr_nest_end(nlh, nest);
+}
+
 static status_t add_sa_locked(private_kipsec_ipsec_t *this,
 							  kernel_ipsec_sa_id_t *id,
 							  kernel_ipsec_add_sa_t *data)
@@ -321,6 +335,10 @@ static status_t add_sa_locked(private_kipsec_ipsec_t *this,
 							 min(window, KIPSEC_REPLAY_WINDOW_MAX));
 		}
 		put_lifetime(nlh, data->lifetime);
+		if (data->encap)
+		{
+			put_encap(nlh, id->src, id->dst);
+		}
 		if (data->mark.value | data->mark.mask)
 		{
 			mark = mnl_attr_nest_start(nlh, KIPSEC_SA_A_SET_MARK);
@@ -375,21 +393,25 @@ static status_t update_sa_locked(private_kipsec_ipsec_t *this,
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 	status_t status;
-	bool move;
+	bool move, ports;
 
-	if (data->encap || data->new_encap)
-	{
-		DBG1(DBG_KNL, "kipsec: SA %.8x: kipsec has no UDP encapsulation on "
-			 "charon's socket", ntohl(id->spi));
-		return NOT_SUPPORTED;
-	}
 	if (id->dst->get_family(id->dst) != data->new_dst->get_family(data->new_dst))
 	{	/* charon then rekeys */
 		return NOT_SUPPORTED;
 	}
+	if (data->encap != data->new_encap)
+	{	/* an SA keeps its encapsulation or its absence: charon rekeys */
+		DBG1(DBG_KNL, "kipsec: SA %.8x: UDP encapsulation cannot be %s in "
+			 "place, the CHILD_SA is rekeyed", ntohl(id->spi),
+			 data->new_encap ? "added" : "removed");
+		return NOT_SUPPORTED;
+	}
 	move = !id->dst->ip_equals(id->dst, data->new_dst) ||
 		   !id->src->ip_equals(id->src, data->new_src);
-	if (!move && !data->new_reqid)
+	ports = data->new_encap &&
+			(id->src->get_port(id->src) != data->new_src->get_port(data->new_src) ||
+			 id->dst->get_port(id->dst) != data->new_dst->get_port(data->new_dst));
+	if (!move && !ports && !data->new_reqid)
 	{
 		return SUCCESS;
 	}
@@ -404,6 +426,10 @@ static status_t update_sa_locked(private_kipsec_ipsec_t *this,
 	if (data->new_reqid)
 	{
 		mnl_attr_put_u32(nlh, KIPSEC_SA_A_REQID, data->new_reqid);
+	}
+	if (data->new_encap)
+	{	/* a NAT mapping or MOBIKE moved the peer's port, or ours */
+		put_encap(nlh, data->new_src, data->new_dst);
 	}
 	mnl_attr_nest_end(nlh, nest);
 	status = talk_sa(this, nlh, NULL, NULL, "updating an SA");
@@ -538,13 +564,27 @@ METHOD(kernel_ipsec_t, bypass_socket, bool,
 	return this->policy->bypass_socket(this->policy, fd, family);
 }
 
+/*
+ * kernel-netlink sets UDP_ENCAP_ESPINUDP on the socket for XFRM; kipsec
+ * takes it over instead: ESP in UDP for kipsec's SAs (and XFRM's) is
+ * decapsulated, IKE still reaches charon.
+ */
 METHOD(kernel_ipsec_t, enable_udp_decap, bool,
 	private_kipsec_ipsec_t *this, int fd, int family, uint16_t port)
 {
-	DBG1(DBG_KNL, "kipsec: no UDP decapsulation on charon's port %u: kipsec "
-		 "cannot take over an IKE daemon's socket yet, so NAT traversal is "
-		 "not available", port);
-	return FALSE;
+	char buf[KIPSEC_NL_BUFSIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = this->nl->start(this->nl, buf, KIPSEC_CMD_ENCAP_SOCK, 0);
+	mnl_attr_put_u32(nlh, KIPSEC_A_ENCAP_FD, fd);
+	if (this->nl->talk(this->nl, nlh, NULL, NULL,
+					   "handing over the NAT-T socket", 0))
+	{
+		DBG1(DBG_KNL, "kipsec: no UDP decapsulation on port %u, NAT "
+			 "traversal is not available", port);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 /* The larval SAs get_spi makes live as long as charon retransmits. */

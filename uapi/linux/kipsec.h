@@ -149,6 +149,40 @@
  * KIPSEC_CMD_GET_CONFIG (doit)
  *   attributes: KIPSEC_A_CONFIG { ... }; absent ones are left unchanged.
  *
+ * KIPSEC_CMD_ENCAP_SOCK (doit, admin)   setsockopt(UDP_ENCAP_ESPINUDP)
+ *   request:  KIPSEC_A_ENCAP_FD
+ *   An IKE daemon hands its UDP socket (normally port 4500) to kipsec, as
+ *   it would set UDP_ENCAP_ESPINUDP on it for XFRM (strongSwan's
+ *   enable_udp_decap). The socket stays the daemon's; kipsec installs its
+ *   receive function on it. On that socket ESP in UDP for kipsec's SAs is
+ *   taken as on the namespace's own encapsulation socket (see
+ *   KIPSEC_SA_A_ENCAP), a NAT keepalive is consumed, and IKE (the non-ESP
+ *   marker) and payloads of 8 bytes or fewer stay the daemon's, unchanged,
+ *   as XFRM leaves them. ESP in UDP for an SPI kipsec does not have goes
+ *   to XFRM when XFRM has the state (so XFRM's SAs keep working on the
+ *   same socket), else it is dropped (IN_ENCAP_NO_SA). As on the
+ *   namespace's socket, UDP that the socket receives (its port, its
+ *   family, or IPv4 too on an IPv6 socket without IPV6_V6ONLY, and its
+ *   bound address or any) is not checked against the cleartext "in"
+ *   policies (the daemon bypasses them with its IKE policies anyway).
+ *   The socket must be a bound UDP socket (IPv4 or IPv6) of the
+ *   requester's namespace whose sk_user_data is unused (no other tunnel
+ *   owns it); one on which the daemon set UDP_ENCAP_ESPINUDP for XFRM is
+ *   taken over. Handing over a socket kipsec already has is a no-op, or
+ *   puts kipsec's receive back if the daemon set UDP_ENCAP since.
+ *   The hand-over ends when the socket is closed (kipsec keeps no
+ *   reference to it) or when the module is unloaded: the socket is then
+ *   given back as it was (XFRM's receive function if the daemon had set
+ *   UDP_ENCAP before the hand-over, else none; whatever it set after, if
+ *   it did) and stays open and usable.
+ *   Errors: -EBADF (no such descriptor), -ENOTSOCK, -EPROTONOSUPPORT (not
+ *   a UDP socket), -EINVAL (not bound, or of another namespace), -EBUSY
+ *   (another tunnel or encapsulation owns the socket).
+ *   The namespace's own socket (KIPSEC_CONFIG_A_ENCAP_PORT) and a daemon's
+ *   cannot share a port: whichever binds it first has it (-EADDRINUSE for
+ *   the other). With an IKE daemon leave ENCAP_PORT at 0: the daemon's
+ *   socket serves hand-keyed SAs as well.
+ *
  * KIPSEC_CMD_GET_STATS (doit)                 /proc/net/xfrm_stat
  *   reply:    KIPSEC_A_STATS { SA_COUNT, POLICY_COUNT, counters... }
  *
@@ -241,6 +275,7 @@ enum kipsec_cmd {
 	KIPSEC_CMD_EXPIRE,		/* event only */
 	KIPSEC_CMD_ACQUIRE,		/* event only */
 	KIPSEC_CMD_MAPPING,		/* event only */
+	KIPSEC_CMD_ENCAP_SOCK,
 	__KIPSEC_CMD_MAX
 };
 
@@ -266,6 +301,9 @@ enum kipsec_attr {
 					 */
 	KIPSEC_A_MAPPING,		/* nest, enum kipsec_mapping_attr
 					 * (MAPPING: the new source)
+					 */
+	KIPSEC_A_ENCAP_FD,		/* u32, a file descriptor of the
+					 * requester (ENCAP_SOCK)
 					 */
 	__KIPSEC_A_MAX
 };
@@ -400,8 +438,9 @@ enum kipsec_sa_attr {
  * payload is a NAT keepalive (consumed, counted as IN_ENCAP_KEEPALIVE), a
  * payload starting with four zero bytes (the non-ESP marker: IKE) is not
  * ESP and is dropped (IN_ENCAP_NON_ESP: the module's socket serves
- * hand-keyed SAs; an IKE daemon needs the port itself), a payload too short
- * for an ESP header is dropped (IN_MALFORMED), and the rest is ESP,
+ * hand-keyed SAs; an IKE daemon keeps its own socket on the port and hands
+ * it over with KIPSEC_CMD_ENCAP_SOCK, which leaves IKE to it), a payload
+ * too short for an ESP header is dropped (IN_MALFORMED), and the rest is ESP,
  * looked up by (outer destination, SPI, ESP) as plain ESP is. An SA with
  * ENCAP accepts only ESP in UDP and an SA without it only plain ESP
  * (the other is dropped: IN_ENCAP_MISMATCH, as XFRM's
@@ -650,7 +689,9 @@ enum kipsec_config_attr {
 						 * change of port reopens them,
 						 * 0 closes them): -EADDRINUSE
 						 * and nothing changes if the
-						 * port is taken
+						 * port is taken (by an IKE
+						 * daemon's socket, say: see
+						 * KIPSEC_CMD_ENCAP_SOCK)
 						 */
 	__KIPSEC_CONFIG_A_MAX
 };
