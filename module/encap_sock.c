@@ -32,7 +32,11 @@ struct kipsec_encap_daemon {
 	struct list_head release;	/* release_all's own list */
 	struct sock *sk;
 	struct kipsec_net *kn;
-	/* What it receives: its port, family and bound address. */
+	/*
+	 * What it receives: its port, family and bound address, copied:
+	 * the claim reads them under RCU, and the socket is freed in the
+	 * same RCU callback that unlinks this entry.
+	 */
 	__be16 port;
 	u16 family;
 	bool v6only;
@@ -95,23 +99,11 @@ static void encap_daemon_destruct(struct sock *sk)
 		destruct(sk);
 }
 
-/* Whether @d is one of the handed sockets (daemon_lock held). */
-static bool encap_daemon_known(const struct kipsec_encap_daemon *d)
-{
-	struct kipsec_encap_daemon *e;
-
-	list_for_each_entry(e, &daemon_socks, list)
-		if (e == d)
-			return true;
-	return false;
-}
-
 static int encap_daemon_take(struct kipsec_net *kn, struct sock *sk,
 			     struct kipsec_encap_daemon *d,
 			     struct netlink_ext_ack *extack)
 {
 	struct udp_sock *up = udp_sk(sk);
-	void *user;
 	int ret = 0;
 
 	if (!inet_sk(sk)->inet_num || !sock_flag(sk, SOCK_RCU_FREE)) {
@@ -136,15 +128,14 @@ static int encap_daemon_take(struct kipsec_net *kn, struct sock *sk,
 	 */
 	write_lock_bh(&sk->sk_callback_lock);
 	spin_lock(&daemon_lock);
-	rcu_read_lock();
-	user = rcu_dereference_sk_user_data(sk);
-	rcu_read_unlock();
-	if (user || READ_ONCE(sk->sk_user_data)) {
+	if (READ_ONCE(sk->sk_user_data)) {
 		/*
-		 * Ours already: handed over again, perhaps after the daemon
+		 * Ours already (our destructor is set with our state, under
+		 * these locks): handed over again, perhaps after the daemon
 		 * set UDP_ENCAP over our receive; it is put back.
 		 */
-		ret = encap_daemon_known(user) ? -EALREADY : -EBUSY;
+		ret = sk->sk_destruct == encap_daemon_destruct ? -EALREADY :
+								 -EBUSY;
 	} else if (up->encap_type && up->encap_type != UDP_ENCAP_ESPINUDP) {
 		ret = -EBUSY;
 	} else {

@@ -2,8 +2,8 @@
 /*
  * Module init and exit, in order. Nothing else belongs here.
  */
-#include "encap.h"
 #include "debug.h"
+#include "encap.h"
 #include "frag.h"
 #include "input.h"
 #include "netlink.h"
