@@ -29,6 +29,7 @@
 
 struct kipsec_encap_daemon {
 	struct list_head list;		/* daemon_socks, RCU */
+	struct list_head net_list;	/* kn->encap_daemons, RCU */
 	struct list_head release;	/* release_all's own list */
 	struct sock *sk;
 	struct kipsec_net *kn;
@@ -50,8 +51,9 @@ struct kipsec_encap_daemon {
 };
 
 /*
- * Every namespace's: a daemon hands over two or three sockets. The lock is
- * taken in sk_destruct, an RCU callback: BHs off elsewhere.
+ * Every namespace's (each namespace's in kn->encap_daemons too, for the
+ * claim): a daemon hands over two or three sockets. The lock is taken in
+ * sk_destruct, an RCU callback: BHs off elsewhere.
  */
 static LIST_HEAD(daemon_socks);
 static DEFINE_SPINLOCK(daemon_lock);
@@ -88,6 +90,7 @@ static void encap_daemon_destruct(struct sock *sk)
 		destruct = NULL;
 		if (!WARN_ON_ONCE(!found)) {
 			list_del_rcu(&found->list);
+			list_del_rcu(&found->net_list);
 			destruct = found->old_destruct;
 			sk->sk_destruct = destruct;
 		}
@@ -145,6 +148,7 @@ static int encap_daemon_take(struct kipsec_net *kn, struct sock *sk,
 		d->old_destruct = sk->sk_destruct;
 		sk->sk_destruct = encap_daemon_destruct;
 		list_add_tail_rcu(&d->list, &daemon_socks);
+		list_add_tail_rcu(&d->net_list, &kn->encap_daemons);
 	}
 	spin_unlock(&daemon_lock);
 	write_unlock_bh(&sk->sk_callback_lock);
@@ -234,8 +238,8 @@ bool kipsec_encap_daemon_claims(const struct kipsec_net *kn,
 {
 	struct kipsec_encap_daemon *d;
 
-	list_for_each_entry_rcu(d, &daemon_socks, list)
-		if (d->kn == kn && d->port == port &&
+	list_for_each_entry_rcu(d, &kn->encap_daemons, net_list)
+		if (d->port == port &&
 		    encap_daemon_receives(d, skb, family))
 			return true;
 	return false;
@@ -284,6 +288,7 @@ void kipsec_encap_daemon_release_all(void)
 		if (d->sk->sk_destruct == encap_daemon_destruct)
 			d->sk->sk_destruct = d->old_destruct;
 		list_del_rcu(&d->list);
+		list_del_rcu(&d->net_list);
 		if (refcount_inc_not_zero(&d->sk->sk_refcnt))
 			list_add(&d->release, &held);
 		else

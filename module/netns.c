@@ -10,6 +10,7 @@
 #include "encap.h"
 #include "frag.h"
 #include "hooks.h"
+#include "output.h"
 #include "policy.h"
 #include "sa.h"
 
@@ -42,6 +43,9 @@ int kipsec_net_activate(struct kipsec_net *kn)
 	ret = kipsec_frag_net_init(kn);
 	if (ret)
 		goto err_frag;
+	ret = kipsec_output_net_init(kn);
+	if (ret)
+		goto err_output;
 	ret = kipsec_hooks_register(kn);
 	if (ret)
 		goto err_hooks;
@@ -50,6 +54,8 @@ int kipsec_net_activate(struct kipsec_net *kn)
 	return 0;
 
 err_hooks:
+	kipsec_output_net_exit(kn);
+err_output:
 	kipsec_frag_net_exit(kn);
 err_frag:
 	kipsec_spd_exit(kn);
@@ -69,6 +75,7 @@ static int __net_init kipsec_net_init(struct net *net)
 	mutex_init(&kn->lock);
 	kn->gen = 1;
 	kn->acquire_expires = 30;
+	INIT_LIST_HEAD(&kn->encap_daemons);
 	kipsec_acquire_init(kn);
 	return 0;
 }
@@ -104,9 +111,12 @@ static void __net_exit kipsec_net_exit(struct net *net)
 		 */
 		kipsec_inflight_log(kn, "netns exit");
 		wait_var_event(&kn->sa_live, !atomic_read(&kn->sa_live));
+		kipsec_output_net_exit(kn);
 		kipsec_frag_net_exit(kn);
 		kipsec_stats_free(kn->stats);
 	}
+	/* Open sockets hold the namespace: each ended first. */
+	WARN_ON_ONCE(!list_empty(&kn->encap_daemons));
 	mutex_destroy(&kn->lock);
 }
 

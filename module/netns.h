@@ -62,6 +62,8 @@ struct kipsec_net {
 	u32 decap_mark_value, decap_mark_mask;
 	u16 encap_port;			/* 0 = none; READ_ONCE in the hook */
 	struct socket *encap_sock[2];	/* encap_udp.c: IPv4, IPv6 */
+	struct list_head encap_daemons;	/* encap_sock.c: handed over, RCU */
+	struct socket *out6_sock;	/* output.c: owns IPv6 sent whole */
 
 	struct kipsec_stats __percpu *stats;
 	struct fqdir *fqdir;		/* frag.c: inner fragments' queues */

@@ -32,6 +32,7 @@
 #include <net/ipv6_stubs.h>
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/route.h>
+#include <net/sock.h>
 #include <net/xfrm.h>
 
 /* What the encapsulation needs from the inner packet, kept in skb->cb. */
@@ -295,6 +296,72 @@ unsigned int kipsec_output_headers(struct sk_buff *skb)
 	return hdrlen;
 }
 
+/*
+ * IPv6 has no IPSKB_FORWARDED. The "packet too big" errors that kipsec
+ * sends a local sender (output_skb()) lower the PMTU of its route to the
+ * inner MTU, and in transport mode (or a tunnel between two hosts) that
+ * route is also the protected packets' one: ip6_finish_output() would
+ * then fragment every full-sized ESP packet to it. A packet that fits the
+ * device (or the MTU configured on the route, not the one learnt for its
+ * exception) and the SA's path MTU leaves as a forwarded IPv4 one does
+ * (IPSKB_FORWARDED): owned by a kernel socket that probes the MTU
+ * (IPV6_PMTUDISC_PROBE: ip6_skb_dst_mtu() then takes the device's), no
+ * longer by the sender's socket.
+ */
+static unsigned int route_mtu6(const struct dst_entry *dst)
+{
+	const struct rt6_info *rt = container_of(dst, struct rt6_info, dst);
+	const struct fib6_info *from;
+	unsigned int mtu = 0;
+
+	/* Only an exception (RTF_CACHE) has a learnt PMTU in its metric. */
+	if (dst->xfrm || !(rt->rt6i_flags & RTF_CACHE) ||
+	    dst_metric_locked(dst, RTAX_MTU))
+		return dst_mtu(dst);
+	rcu_read_lock();
+	from = rcu_dereference(rt->from);
+	if (from)
+		mtu = from->fib6_pmtu;	/* the route's configured MTU */
+	rcu_read_unlock();
+	return mtu ?: READ_ONCE(dst->dev->mtu);
+}
+
+static void output_own6(struct kipsec_net *kn, struct sk_buff *skb)
+{
+	struct sock *sk = kn->out6_sock ? kn->out6_sock->sk : NULL;
+
+	if (!sk)
+		return;
+	skb_orphan(skb);
+	sock_hold(sk);
+	skb->sk = sk;
+	skb->destructor = sock_efree;
+}
+
+int kipsec_output_net_init(struct kipsec_net *kn)
+{
+	struct socket *sock;
+	int ret;
+
+	ret = sock_create_kern(kn->net, AF_INET6, SOCK_DGRAM, IPPROTO_UDP,
+			       &sock);
+	if (ret == -EAFNOSUPPORT)	/* ipv6.disable=1: no IPv6 to send */
+		return 0;
+	if (ret)
+		return ret;
+	inet6_sk(sock->sk)->pmtudisc = IPV6_PMTUDISC_PROBE;
+	kn->out6_sock = sock;
+	return 0;
+}
+
+/* Packets still queued keep the socket (not the namespace) until sent. */
+void kipsec_output_net_exit(struct kipsec_net *kn)
+{
+	if (kn->out6_sock)
+		sock_release(kn->out6_sock);
+	kn->out6_sock = NULL;
+}
+
 /* ESP or AH is done: complete the outer packet and send it on. */
 static void output_done(struct sk_buff *skb, int err, u8 nexthdr)
 {
@@ -323,6 +390,7 @@ static void output_done(struct sk_buff *skb, int err, u8 nexthdr)
 		ip_local_out(net, NULL, skb);
 	} else {
 		unsigned int pmtu = kipsec_sa_pmtu(sa);
+		unsigned int rmtu = dst_mtu(skb_dst(skb));
 
 		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
 		IP6CB(skb)->flags = IP6SKB_XFRM_TRANSFORMED;
@@ -331,8 +399,11 @@ static void output_done(struct sk_buff *skb, int err, u8 nexthdr)
 		 * MTU) is, to the path MTU ICMP named (pmtu.c), if the route
 		 * does not already say less.
 		 */
-		if (skb->len > pmtu && pmtu < dst_mtu(skb_dst(skb)))
+		if (skb->len > pmtu && pmtu < rmtu)
 			IP6CB(skb)->frag_max_size = pmtu;
+		else if (skb->len > rmtu &&
+			 skb->len <= min(pmtu, route_mtu6(skb_dst(skb))))
+			output_own6(sa->kn, skb);
 		skb->ignore_df = 1;
 		ip6_local_out(net, NULL, skb);
 	}

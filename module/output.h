@@ -4,6 +4,8 @@
 
 #include <linux/netfilter.h>
 
+struct kipsec_net;
+
 /* The outbound hook (POST_ROUTING): policy lookup, then the SA's transform. */
 unsigned int kipsec_output_hook(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state);
@@ -15,5 +17,9 @@ unsigned int kipsec_output_hook(void *priv, struct sk_buff *skb,
  * length. Called by AH before hashing, otherwise once ESP is done.
  */
 unsigned int kipsec_output_headers(struct sk_buff *skb);
+
+/* The socket that owns outer IPv6 packets sent whole (output.c). */
+int kipsec_output_net_init(struct kipsec_net *kn);
+void kipsec_output_net_exit(struct kipsec_net *kn);
 
 #endif /* _KIPSEC_OUTPUT_H */

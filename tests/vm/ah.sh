@@ -127,9 +127,15 @@ ah_test() {
 	# What each end sends (-Q out: a device also shows the packets its
 	# end decapsulated, as received). Not through nsx: $! must be
 	# tcpdump itself (a background subshell would ignore the signal).
-	ip netns exec kt-a tcpdump -Q out -i va -U -n -w /tmp/ah-a.pcap 2>/tmp/ah-a.err &
+	# The previous test's messages go first: the redirections below are
+	# made in the background, maybe after the loop has read the files.
+	# --immediate-mode: libpcap hands over packets as they come, not in
+	# blocks passed on when a second old, which a TERM would lose.
+	: >/tmp/ah-a.err
+	: >/tmp/ah-b.err
+	ip netns exec kt-a tcpdump --immediate-mode -Q out -i va -U -n -w /tmp/ah-a.pcap 2>/tmp/ah-a.err &
 	local cap=$!
-	ip netns exec kt-b tcpdump -Q out -i vb -U -n -w /tmp/ah-b.pcap 2>/tmp/ah-b.err &
+	ip netns exec kt-b tcpdump --immediate-mode -Q out -i vb -U -n -w /tmp/ah-b.pcap 2>/tmp/ah-b.err &
 	local capb=$!
 	for ((i = 0; i < 100; i++)); do
 		grep -q listening /tmp/ah-a.err && grep -q listening /tmp/ah-b.err && break
@@ -152,7 +158,7 @@ ah_test() {
 	local out
 	out=$(python3 "$(dirname "${BASH_SOURCE[0]}")/../lib/ahtraffic.py" kt-a kt-b "${pairs[@]}") ||
 		fail "traffic: $(tr '\n' ';' <<<"$out")"
-	sleep 0.3
+	sleep 1
 	kill -TERM "$cap" "$capb"
 	wait "$cap" "$capb" || true
 

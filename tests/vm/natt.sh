@@ -46,8 +46,8 @@ time.sleep(900)
 	fail "the XFRM encapsulation socket did not open"
 }
 
-# daemon_sock NS: a process in NS standing for an IKE daemon: UDP sockets
-# on port 4500 (IPv4 and IPv6) handed to kipsec over generic netlink
+# daemon_sock NS [ADDR4]: a process in NS standing for an IKE daemon: UDP
+# sockets on port 4500 (IPv4 on ADDR4, any by default, and IPv6) handed to kipsec over generic netlink
 # (KIPSEC_CMD_ENCAP_SOCK 21, KIPSEC_A_ENCAP_FD 12), as the strongSwan
 # plugin's enable_udp_decap does; it prints every datagram it reads
 # ("4 HEX" or "6 HEX") to /tmp/kt-daemon.out. Its pid in $daemon_pid.
@@ -71,7 +71,7 @@ while off + 4 <= len(r):
 		fam = struct.unpack_from("=H", r, off + 4)[0]
 	off += (n + 3) & ~3
 socks = []
-for f, a in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+for f, a in ((socket.AF_INET, sys.argv[1]), (socket.AF_INET6, "::")):
 	s = socket.socket(f, socket.SOCK_DGRAM)
 	if f == socket.AF_INET6:
 		s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
@@ -86,15 +86,42 @@ while True:
 	for s, v in socks:
 		if s in select.select([x for x, _ in socks], [], [], 900)[0]:
 			print(v, s.recv(65536).hex(), flush=True)
-' >/tmp/kt-daemon.out 2>&1 &
+' "${2:-0.0.0.0}" >/tmp/kt-daemon.out 2>&1 &
 	daemon_pid=$!
-	trap 'kill $daemon_pid $encap_pid 2>/dev/null || true' EXIT
+	trap 'kill $daemon_pid ${encap_pid:-} 2>/dev/null || true' EXIT
 	local i
 	for i in $(seq 50); do
 		grep -q ready /tmp/kt-daemon.out 2>/dev/null && return 0
 		sleep 0.1
 	done
 	fail "the daemon socket was not handed over: $(cat /tmp/kt-daemon.out)"
+}
+
+# The daemon's socket exempts from the "in" policies only what it
+# receives: its port, its family, its address. Bound to 10.0.0.1, cleartext
+# UDP to port 4500 of kt-a's other address (10.0.0.5) is judged by a
+# policy that wants ESP, and dropped; IKE to 10.0.0.1 reaches the daemon.
+t_daemon_socket_address() {
+	local p0 p1
+	two_hosts
+	nsx kt-a ip addr add 10.0.0.5/24 dev va
+	daemon_sock kt-a 10.0.0.1
+	nsx kt-a kipsec policy add src 10.0.0.2 dst 10.0.0.0/24 proto udp \
+		dir in tmpl proto esp mode transport
+	p0=$(kstat kt-a in-policy)
+	udp_send kt-b 10.0.0.1 4500 "b'\\0\\0\\0\\0' + b'IKE to the bound address'"
+	sleep 0.5
+	daemon_read "4 00000000$(printf 'IKE to the bound address' | xxd -p)\$" \
+		"IKE to the socket's address did not reach the daemon"
+	p1=$(kstat kt-a in-policy)
+	((p1 == p0)) || fail "IKE to the socket's address was judged: in-policy $p0 -> $p1"
+	udp_send kt-b 10.0.0.5 4500 "b'\\0\\0\\0\\0' + b'to another address'"
+	sleep 0.5
+	p1=$(kstat kt-a in-policy)
+	((p1 == p0 + 1)) ||
+		fail "cleartext UDP to another address's 4500 was not judged: in-policy $p0 -> $p1"
+	kill "$daemon_pid"
+	kernel_log_clean
 }
 
 # tcp_echo SERVER_NS CLIENT_NS ADDR [SRC]: 100 kB through a TCP echo on

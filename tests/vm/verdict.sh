@@ -831,6 +831,50 @@ t_secpath_cleared_across_netns() {
 	((drops == 3)) || fail "the host namespace's kipsec dropped $drops of the 3 as cleartext its policy wants protected"
 }
 
+# Decrypted, forwarded and protected again by another SA: the packet
+# leaves without the secpath of the SA that decrypted it (xfrm_output()
+# resets it). A secpath is seen only on the way in, and a device between
+# namespaces drops it: the new SA's tunnel ends at the receiver itself,
+# so its ESP comes back in on lo, where nft looks at it.
+t_secpath_reset_on_output() {
+	vworld
+	modprobe nft_xfrm
+	sa_in 0x2003 mode tunnel
+	both policy add src 10.9.0.2/32 dst 10.8.0.2/32 dir fwd \
+		tmpl src 10.0.0.2 dst 10.0.0.1 proto esp mode tunnel
+	local w
+	for w in k x; do
+		ip -n kt-$w link add d0 type dummy
+		ip -n kt-$w addr add 10.8.0.1/24 dev d0
+		ip -n kt-$w link set d0 up
+		nsx kt-$w sysctl -qw net.ipv4.ip_forward=1
+		nsx kt-$w nft -f - <<-EOF
+		table inet fw {
+			chain in {
+				type filter hook input priority 0;
+				iifname "lo" meta l4proto esp counter
+				iifname "lo" meta l4proto esp meta secpath exists counter
+			}
+		}
+		EOF
+	done
+	both state add src 10.0.0.1 dst 10.0.0.1 proto esp spi 0x3001 \
+		mode tunnel aead "$GCM" "$KEY" 128
+	both policy add src 10.9.0.2/32 dst 10.8.0.2/32 dir out \
+		tmpl src 10.0.0.1 dst 10.0.0.1 proto esp mode tunnel
+	send through
+	sleep 1
+	local k x
+	read -ra k <<<"$(nft_counts kt-k)"
+	read -ra x <<<"$(nft_counts kt-x)"
+	# XFRM decrypts its ESP on lo again and forwards it once more, until
+	# the TTL runs out, each pass without a secpath.
+	((x[0] >= 3 && x[1] == 0)) ||
+		fail "XFRM control: ESP in on lo, with a secpath: ${x[*]}; the test expects 3 or more, 0 (test is wrong)"
+	((k[0] == 3 && k[1] == 0)) ||
+		vfail "ESP in on lo, with a secpath: ${k[*]}, want 3 0 (XFRM: ${x[*]})"
+}
+
 # An IKE daemon's socket has an XFRM bypass policy (IP_XFRM_POLICY, allow,
 # no template), so XFRM checks every packet with a secpath that reaches it
 # against that policy: a tunnel-mode entry no template accounts for is
