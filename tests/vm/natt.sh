@@ -46,8 +46,9 @@ time.sleep(900)
 	fail "the XFRM encapsulation socket did not open"
 }
 
-# daemon_sock NS [ADDR4]: a process in NS standing for an IKE daemon: UDP
-# sockets on port 4500 (IPv4 on ADDR4, any by default, and IPv6) handed to kipsec over generic netlink
+# daemon_sock NS [ADDR4 [encap]]: a process in NS standing for an IKE
+# daemon: UDP sockets on port 4500 (IPv4 on ADDR4, any by default, and
+# IPv6) handed to kipsec over generic netlink
 # (KIPSEC_CMD_ENCAP_SOCK 21, KIPSEC_A_ENCAP_FD 12), as the strongSwan
 # plugin's enable_udp_decap does; it prints every datagram it reads
 # ("4 HEX" or "6 HEX") to /tmp/kt-daemon.out. Its pid in $daemon_pid.
@@ -81,12 +82,16 @@ for f, a in ((socket.AF_INET, sys.argv[1]), (socket.AF_INET6, "::")):
 	if err:
 		sys.exit("ENCAP_SOCK: %d" % err)
 	socks.append((s, 4 if f == socket.AF_INET else 6))
+	# With "encap": UDP_ENCAP_ESPINUDP set after the hand-over, as a
+	# daemon keying XFRM as well would.
+	if sys.argv[2:] == ["encap"]:
+		s.setsockopt(17, 100, 2)
 print("ready", flush=True)
 while True:
 	for s, v in socks:
 		if s in select.select([x for x, _ in socks], [], [], 900)[0]:
 			print(v, s.recv(65536).hex(), flush=True)
-' "${2:-0.0.0.0}" >/tmp/kt-daemon.out 2>&1 &
+' "${2:-0.0.0.0}" ${3:+"$3"} >/tmp/kt-daemon.out 2>&1 &
 	daemon_pid=$!
 	trap 'kill $daemon_pid ${encap_pid:-} 2>/dev/null || true' EXIT
 	local i
@@ -120,6 +125,29 @@ t_daemon_socket_address() {
 	p1=$(kstat kt-a in-policy)
 	((p1 == p0 + 1)) ||
 		fail "cleartext UDP to another address's 4500 was not judged: in-policy $p0 -> $p1"
+	kill "$daemon_pid"
+	kernel_log_clean
+}
+
+# A daemon that sets UDP_ENCAP itself after the hand-over (for XFRM's SAs)
+# keeps XFRM's receive when the module goes: ESP in UDP for an SPI nobody
+# has is then XFRM's (XfrmInNoStates), not read by the daemon as data.
+t_daemon_socket_encap_kept() {
+	local n0 n1
+	two_hosts
+	load_xfrm
+	daemon_sock kt-a 0.0.0.0 encap
+	unload_module
+	n0=$(nsx kt-a awk '$1 == "XfrmInNoStates" { print $2 }' /proc/net/xfrm_stat)
+	udp_send kt-b 10.0.0.1 4500 "b'\\x00\\x00\\x77\\x77' + bytes(28)"
+	udp_send kt-b 10.0.0.1 4500 "b'\\0\\0\\0\\0' + b'IKE after unload'"
+	sleep 0.5
+	daemon_read "4 00000000$(printf 'IKE after unload' | xxd -p)\$" \
+		"IKE did not reach the daemon after unload"
+	! grep -q '^4 00007777' /tmp/kt-daemon.out ||
+		fail "ESP in UDP was read as data: the daemon's UDP_ENCAP was undone at unload"
+	n1=$(nsx kt-a awk '$1 == "XfrmInNoStates" { print $2 }' /proc/net/xfrm_stat)
+	((n1 == n0 + 1)) || fail "XfrmInNoStates $n0 -> $n1: XFRM did not receive the ESP in UDP"
 	kill "$daemon_pid"
 	kernel_log_clean
 }
