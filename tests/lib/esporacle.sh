@@ -160,7 +160,10 @@ peer_hosts() {
 # WORDs on both, plus IN_WORDS / OUT_WORDS on one, and the policies
 # (tests/vm/lib.sh's sa_pair). In
 # tunnel mode the inner addresses are 10.9.0.1/fd09::1 on kt-a's lo and
-# 10.9.0.2/fd09::2 behind the peer. Sets ORACLE_MODE (the helper's options).
+# 10.9.0.2/fd09::2 behind the peer. With ENCAP=1 both SAs are ESP in UDP
+# (RFC 3948: encap espinudp 4500 4500, no original address) and kipsec's
+# encapsulation socket listens on 4500 in kt-a. Sets ORACLE_MODE (the
+# helper's options).
 kipsec_side() {
 	local mode=$1 inner=$2 outer=$3 a b oa=10.0.0.1 ob=10.0.0.2 p=32
 	shift 3
@@ -178,12 +181,20 @@ kipsec_side() {
 	# The oracle's AH over IPv4 is RFC 4302's, padded to 32 bits (scapy's
 	# too); kipsec pads to 64 without align4.
 	[[ $PROTO == ah && $outer == 4 ]] && set -- "$@" flag align4
+	if [[ -n $ENCAP ]]; then
+		local z=0.0.0.0
+		[[ $outer == 6 ]] && z=::
+		set -- "$@" encap espinudp 4500 4500 "$z"
+		kipsec -n kt-a config set encap-port 4500
+	fi
 	sa_pair kt-a proto="$PROTO" mode="$mode" reqid=1 src="$a" dst="$b" \
 		osrc="$oa" odst="$ob" spi=0x1001/0x2002 both="$*" \
 		out="${OUT_WORDS[*]}" in="${IN_WORDS[*]}" -- "${ALGO[@]}"
 	ORACLE_MODE=(--mode "$mode" --inner "$inner" --outer "$outer")
+	[[ -z $ENCAP ]] || ORACLE_MODE+=(--encap)
 }
 
 IN_WORDS=()
 OUT_WORDS=()
 PROTO=esp
+ENCAP=

@@ -143,3 +143,56 @@ t_fragments_tunnel6() {
 t_fragments_transport6() {
 	fragments transport 6 6
 }
+
+# ESP in UDP (RFC 3948) to kipsec's encapsulation port 4500, for an SA
+# pair with "encap espinudp 4500 4500" (tests/vm/natt.sh's
+# t_keepalive_marker_short sends the one-byte keepalive, an empty payload,
+# 0xff 0xff, 3 bytes, the non-ESP marker with IKE, zeros for an unknown
+# SPI; not again here):
+#   - the UDP header's faults (its length beyond the datagram or below
+#     8, a wrong checksum, over IPv6 checksum 0): the kernel's UDP drops
+#     them (Udp InErrors +1, InCsumErrors +1 for the checksum), kipsec's
+#     counters do not move, and the same ESP with the header right is
+#     then delivered (with a real checksum over IPv4 too); a UDP length
+#     that leaves only the ESP header: the SA's "malformed" +1;
+#   - payloads that are not ESP: one byte 0x00, the non-ESP marker alone
+#     or with 3 bytes, the SA's SPI with 3 bytes: netns "in-malformed"
+#     +1 (shorter than an ESP header); the marker with 4 bytes:
+#     "in-encap-non-esp" +1; 0xff with 7 or 99 bytes more (not a
+#     keepalive: ESP for SPI 0xff......): "in-encap-no-sa" +1; the SA's
+#     ESP header alone: the SA's "malformed" +1;
+#   - real ESP in UDP for an SPI nobody has: "in-encap-no-sa" +1;
+#   - the SA's ESP in UDP with a flipped ICV bit: "failed" +1; replayed:
+#     "replay" +1;
+#   - from another source port (a NAT's new mapping): delivered, as XFRM
+#     takes it, and one MAPPING event names the new port; a replay from
+#     yet another port, more than the events' one-second limit later:
+#     "replay" +1 and no MAPPING; to another destination port than 4500:
+#     plain UDP, which the "in" policy wants in ESP: "in-policy" +1.
+# Nothing else moves (kipsec's counters, the kernel's UDP InErrors,
+# InCsumErrors, NoPorts).
+bad_in_udp() {
+	local fam=$1 ob=10.0.0.2 map=/tmp/kt-bad-udp-mapping n
+	[[ $fam == 6 ]] && ob=fd00::2
+	peer_hosts
+	use_suite gcm
+	ENCAP=1 kipsec_side transport "$fam" "$fam" replay-window 32
+	kipsec -n kt-a monitor mapping >$map &
+	mon_pid=$!
+	trap 'kill $mon_pid 2>/dev/null || true' EXIT
+	oracle bad encap "${ORACLE_KEYS[@]}" "${ORACLE_MODE[@]}"
+	kill $mon_pid
+	n=$(grep -c '^Mapping change' $map || true)
+	((n == 1)) || fail "$n MAPPING events, want 1: $(cat $map)"
+	grep -Eq "^Mapping change \[?$ob\]?:4500 -> \[?$ob\]?:31999\$" $map ||
+		fail "MAPPING does not name port 31999: $(cat $map)"
+	kernel_log_clean
+}
+
+t_bad_esp_in_udp4() {
+	bad_in_udp 4
+}
+
+t_bad_esp_in_udp6() {
+	bad_in_udp 6
+}

@@ -53,6 +53,24 @@ t_ctr_sha1_tunnel6() {
 	roundtrip ctr-sha1 tunnel 6 6
 }
 
+# ESP in UDP (RFC 3948): both SAs "encap espinudp 4500 4500", kipsec's
+# encapsulation socket on 4500, scapy's SAs with nat_t_header: the same
+# roundtrip, and every packet kipsec sends is UDP 4500 -> 4500 with
+# checksum 0 over IPv4 and a valid one over IPv6. No IPv6 transport mode:
+# scapy 2.5 cannot decrypt it in UDP (_decrypt_esp() sets the next header
+# on the UDP layer).
+t_gcm_transport4_udp() {
+	ENCAP=1 roundtrip gcm transport 4 4
+}
+
+t_gcm_tunnel4_udp() {
+	ENCAP=1 roundtrip gcm tunnel 4 4
+}
+
+t_gcm_tunnel6_udp() {
+	ENCAP=1 roundtrip gcm tunnel 6 6
+}
+
 # ESN: both SAs start just below 2^32 with high half 1, so the packets in
 # both directions cross into high half 2 (the wire carries only the low
 # half; scapy puts the high half in the ICV, as kipsec must).

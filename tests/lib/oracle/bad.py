@@ -8,11 +8,12 @@ import struct
 import time
 
 from .case import Case, Listener, tag
-from .common import OUTER, PORT_A, PORT_B, SPI_IN, load_scapy, out
+from .common import (NATT_PORT, NS_A, OUTER, PORT_A, PORT_B, SPI_IN,
+                     load_scapy, out)
 from .counters import Counters
-from .esp import Peer, dst_addr, fix_lengths, ip_version
+from .esp import Peer, dst_addr, fix_lengths, ip_version, udp_checksum
 from .roundtrip import common_args, make_peer, sa_labels, self_check
-from .wire import Wire, esp_offset
+from .wire import Wire, esp_offset, setns
 
 
 class GiveUp(Exception):
@@ -43,19 +44,35 @@ class Bad:
         self.n = 0
         # Sequence numbers above what the inbound SA saw (0 unless set).
         self.base = a.in_top
+        self.udp_mib = False	# step() checks the kernel's UDP counters
 
     def s(self, n):
         """Sequence number @n of the current group of steps (0 stays 0)."""
         return self.base + n if n else 0
 
-    def step(self, what, frames, expect, delivered=(), not_delivered=()):
+    def step(self, what, frames, expect, delivered=(), not_delivered=(),
+             udp=None):
         """Sends @frames; @expect: counter deltas; @delivered payloads must
-        arrive, @not_delivered must not."""
+        arrive, @not_delivered must not; @udp: deltas of the kernel's UDP
+        counters in kt-a (udp_mib(); with @udp or self.udp_mib set, those
+        not named must not move)."""
+        fam = ip_version(frames[0])
+        mib = udp_mib(fam) if udp or self.udp_mib else None
         before = self.cnt.snap()
         for f in frames:
             self.wire.send(f)
         arrived = self.lis.wait(delivered) if delivered else True
         bad = self.cnt.expect(before, expect)
+        end, want = time.monotonic() + 3, udp or {}
+        while mib:
+            now = udp_mib(fam)
+            bad_udp = ['Udp%s%s %+d (want %+d)' % (
+                '' if fam == 4 else '6', k, now[k] - mib[k], want.get(k, 0))
+                for k in UDP_MIB if now[k] - mib[k] != want.get(k, 0)]
+            if not bad_udp or time.monotonic() > end:
+                bad += bad_udp
+                break
+            time.sleep(0.2)
         leaked = [d for d in not_delivered if self.lis.has(d)]
         why = []
         if bad:
@@ -73,6 +90,27 @@ class Bad:
         self.n += 1
         data = tag(self.c.name, self.n)
         return data, self.peer.udp(data, src=src)
+
+
+# The kernel's UDP drop counters (/proc/net/snmp's Udp, snmp6's Udp6) a
+# step checks: what kipsec's encapsulation socket never sees.
+UDP_MIB = ('InErrors', 'InCsumErrors', 'NoPorts')
+
+
+def udp_mib(fam):
+    """kt-a's UDP counters of family @fam: {name: value} for UDP_MIB."""
+    setns(NS_A)
+    if fam == 4:
+        rows = [l.split() for l in open('/proc/self/net/snmp')
+                if l.startswith('Udp:')]
+        d = dict(zip(rows[0][1:], (int(x) for x in rows[1][1:])))
+    else:
+        d = {}
+        for l in open('/proc/self/net/snmp6'):
+            k, v = l.split()
+            if k.startswith('Udp6'):
+                d[k[4:]] = int(v)
+    return {k: d[k] for k in UDP_MIB}
 
 
 def cmd_bad(argv):
@@ -452,6 +490,156 @@ def bad_fragments(b, a):
            delivered=[d])
 
 
+def udp_sum(ip):
+    """The UDP checksum @ip (IP / UDP, no extension headers) should carry,
+    over the first UDP-length bytes of its datagram (what the kernel sums
+    once it trimmed the datagram to that length)."""
+    v4 = ip_version(ip) == 4
+    off = (ip[0] & 15) * 4 if v4 else 40
+    n = struct.unpack('!H', ip[off + 4:off + 6])[0]
+    u = bytearray(ip[off:off + n])
+    u[6:8] = bytes(2)
+    pseudo = (ip[12:20] + struct.pack('!BBH', 0, 17, n) if v4 else
+              ip[8:40] + struct.pack('!IxxxB', n, 17))
+    b = pseudo + bytes(u) + bytes(len(u) & 1)
+    t = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return (~t & 0xffff) or 0xffff
+
+
+def patch_udp(ip, sport=None, dport=None, ulen=None, csum=None):
+    """@ip (IP / UDP, no extension headers) with other UDP ports or length
+    field; checksum @csum, or else 0 over IPv4 and computed over IPv6 (of
+    the first UDP-length bytes: a datagram the kernel trims to them)."""
+    b = bytearray(ip)
+    off = (b[0] & 15) * 4 if ip_version(b) == 4 else 40
+    for pos, v in ((0, sport), (2, dport), (4, ulen)):
+        if v is not None:
+            b[off + pos:off + pos + 2] = struct.pack('!H', v)
+    if csum is None:
+        csum = 0 if ip_version(b) == 4 else udp_sum(bytes(b))
+    b[off + 6:off + 8] = struct.pack('!H', csum)
+    return bytes(b)
+
+
+def bad_encap(b, a):
+    """ESP in UDP (RFC 3948) to kipsec's encapsulation port, for an SA
+    pair with encap espinudp 4500 4500 (tests/vm/natt.sh's
+    t_keepalive_marker_short sends the one-byte keepalive, an empty
+    payload, 0xff 0xff, 3 bytes, the marker with IKE and zeros for an
+    unknown SPI)."""
+    S = load_scapy()
+    P = b.peer
+    if not P.encap:
+        raise SystemExit('FAIL: the encap case wants --encap')
+    oa, ob = OUTER[P.outer]
+    hl = 20 if P.outer == 4 else 40
+    b.udp_mib = True
+
+    def raw_udp(payload, sport=NATT_PORT, dport=NATT_PORT):
+        ip = S.IP(src=ob, dst=oa) if P.outer == 4 else S.IPv6(src=ob, dst=oa)
+        return S.raw(udp_checksum(ip / S.UDP(sport=sport, dport=dport) /
+                                  S.Raw(payload)))
+
+    def valid(seq):
+        d, pkt = b.udp()
+        return d, P.encrypt(pkt, b.s(seq))
+
+    # The UDP header's own faults: the kernel's UDP drops the datagram
+    # before kipsec's socket sees it (its counters, not kipsec's); the
+    # same ESP with the header right is then delivered (its sequence
+    # number was not taken).
+    d, f = valid(1)
+    ulen = len(f) - hl
+    b.step('udp-length-beyond-datagram', [patch_udp(f, ulen=ulen + 8)], {},
+           not_delivered=[d], udp={'InErrors': 1})
+    b.step('udp-length-below-8', [patch_udp(f, ulen=4)], {},
+           not_delivered=[d], udp={'InErrors': 1})
+    good = patch_udp(f, csum=udp_sum(f))
+    bad_sum = patch_udp(f, csum=udp_sum(f) ^ 0x0101)
+    b.step('udp-checksum-wrong', [bad_sum], {}, not_delivered=[d],
+           udp={'InErrors': 1, 'InCsumErrors': 1})
+    if P.outer == 6:
+        # RFC 8200 8.1: no zero checksum over IPv6 (RFC 6935's exception
+        # is for tunnels that ask for it; kipsec's socket does not).
+        b.step('udp6-checksum-zero', [patch_udp(f, csum=0)], {},
+               not_delivered=[d], udp={'InErrors': 1, 'InCsumErrors': 1})
+    b.step('valid-with-udp-checksum' if P.outer == 4 else
+           'valid-after-bad-udp', [good], {'in.pkts': 1}, delivered=[d])
+    # The UDP length short of the datagram: the kernel trims the datagram
+    # to it, here to the ESP header alone, which the SA finds malformed
+    # (and does not take its sequence number).
+    d, f = valid(2)
+    b.step('udp-length-esp-header-only', [patch_udp(f, ulen=8 + 8)],
+           {'in.in-malformed': 1}, not_delivered=[d])
+    b.step('valid-after-trimmed', [f], {'in.pkts': 1}, delivered=[d])
+
+    # Payloads that are no SA's ESP: too short for an ESP header (8
+    # bytes), the non-ESP marker (IKE: the module's socket has no reader),
+    # 0xff with more (not a keepalive, RFC 3948 2.3: ESP for SPI
+    # 0xff......, which nobody has).
+    marker = bytes(4)
+    spi = struct.pack('!I', SPI_IN)
+    for what, payload, expect in (
+            ('one-byte-0x00', b'\x00', 'ns.in-malformed'),
+            ('keepalive-0xff-and-7-bytes', b'\xff' + bytes(7),
+             'ns.in-encap-no-sa'),
+            ('keepalive-0xff-and-99-bytes', b'\xff' * 100, 'ns.in-encap-no-sa'),
+            # Shorter than the 8 bytes of an ESP header: no SA looked up.
+            ('non-esp-marker-alone', marker, 'ns.in-malformed'),
+            ('non-esp-marker-and-3-bytes', marker + b'IKE', 'ns.in-malformed'),
+            ('non-esp-marker-and-4-bytes', marker + b'IKE!',
+             'ns.in-encap-non-esp'),
+            ('known-spi-and-3-bytes', spi + bytes(3), 'ns.in-malformed'),
+            # An ESP header alone, for the SA: its ESP input says short.
+            ('known-spi-esp-header-only', spi + struct.pack('!I', b.s(3)),
+             'in.in-malformed')):
+        b.step(what, [raw_udp(payload)], {expect: 1})
+
+    # ESP in UDP for an SPI no SA has (kipsec's nor XFRM's): dropped,
+    # not passed on.
+    other = S.SecurityAssociation(
+        S.ESP, spi=0x7e57, crypt_algo=P.suite.crypt, crypt_key=P.suite.ekey,
+        auth_algo=P.suite.auth, auth_key=P.suite.akey or None,
+        nat_t_header=S.UDP(sport=NATT_PORT, dport=NATT_PORT))
+    d, pkt = b.udp()
+    f = S.raw(udp_checksum(other.encrypt(pkt)))
+    b.step('unknown-spi-in-udp', [f], {'ns.in-encap-no-sa': 1},
+           not_delivered=[d])
+
+    # An SA's ESP with a corrupted ICV, and replayed, in UDP.
+    d, f = valid(4)
+    f = bytearray(f)
+    f[-1] ^= 0x01
+    b.step('flipped-icv-bit-in-udp', [patch_udp(f)], {'in.in-auth': 1},
+           not_delivered=[d])
+    d, f = valid(4)
+    b.step('valid-in-udp', [f], {'in.pkts': 1}, delivered=[d])
+    b.step('replayed-in-udp', [f], {'in.in-replay': 1})
+
+    # Another source port (a NAT's new mapping): taken as XFRM takes it,
+    # and reported (MAPPING: tests/vm/badinput.sh reads the monitor).
+    d, f = valid(5)
+    b.step('other-source-port', [patch_udp(f, sport=31999)], {'in.pkts': 1},
+           delivered=[d])
+    t_mapping = time.monotonic()
+    # Another destination port: not the encapsulation socket's, so plain
+    # UDP to kt-a, which the "in" policy wants in ESP.
+    d, f = valid(6)
+    b.step('other-destination-port', [patch_udp(f, dport=4501)],
+           {'ns.in-policy': 1}, not_delivered=[d])
+    b.step('valid-after-other-ports', [f], {'in.pkts': 1}, delivered=[d])
+    # A replay from yet another port: dropped before it can report a
+    # mapping (more than the second MAPPING's limit after the first).
+    time.sleep(max(0.0, t_mapping + 1.5 - time.monotonic()))
+    d, f = valid(5)
+    b.step('replayed-from-other-source-port', [patch_udp(f, sport=31998)],
+           {'in.in-replay': 1}, not_delivered=[d])
+    d, f = valid(7)
+    b.step('valid-at-the-end', [f], {'in.pkts': 1}, delivered=[d])
+
+
 BAD_CASES = {
     'auth': bad_auth,
     'replay': bad_replay,
@@ -464,4 +652,5 @@ BAD_CASES = {
     'larval': bad_larval,
     'short-spi': bad_short_spi,
     'fragments': bad_fragments,
+    'encap': bad_encap,
 }

@@ -23,6 +23,9 @@ OUTER = {4: ('10.0.0.1', '10.0.0.2'), 6: ('fd00::1', 'fd00::2')}
 INNER = {4: ('10.9.0.1', '10.9.0.2'), 6: ('fd09::1', 'fd09::2')}
 SPI_OUT, SPI_IN = 0x1001, 0x2002	# kipsec's A->B and B->A SAs
 PORT_A, PORT_A_SRC, PORT_B = 5555, 5556, 7777
+# ESP in UDP (RFC 3948): kipsec's encapsulation port (kipsec config set
+# encap-port) and its SAs' ports (encap espinudp 4500 4500).
+NATT_PORT = 4500
 IPPROTO_ESP, IPPROTO_AH = 50, 51
 ETH_P_ALL, ETH_P_IP, ETH_P_IPV6 = 0x0003, 0x0800, 0x86DD
 PACKET_OUTGOING = 4

@@ -9,8 +9,8 @@ import struct
 
 from cryptography.exceptions import InvalidTag
 
-from .common import (INNER, IPPROTO_ESP, OUTER, PORT_A, PORT_B, SPI_IN,
-                     SPI_OUT, SUITES, load_scapy)
+from .common import (INNER, IPPROTO_ESP, NATT_PORT, OUTER, PORT_A, PORT_B,
+                     SPI_IN, SPI_OUT, SUITES, load_scapy)
 from .espcrypto import EspCrypto, split_trailer
 from .wire import esp_offset
 
@@ -57,13 +57,22 @@ def ip_version(b):
 class Peer:
     """The far end: kt-b's half of kipsec's SA pair, as scapy sees it.
     Sends with SPI_IN (kipsec's inbound SA), receives SPI_OUT. With
-    @mirror it plays kipsec's side instead (for selftest)."""
+    @mirror it plays kipsec's side instead (for selftest). With @encap
+    both SAs are ESP in UDP (RFC 3948), port NATT_PORT to NATT_PORT:
+    scapy's nat_t_header, the UDP checksum 0 over IPv4 (as scapy sends
+    it) and computed over IPv6 (RFC 8200 8.1: kipsec's IPv6 socket
+    verifies it)."""
 
     proto, protonum = 'ESP', IPPROTO_ESP
 
-    def __init__(self, suite, mode, outer, inner, esn, mirror=False):
+    def __init__(self, suite, mode, outer, inner, esn, mirror=False,
+                 encap=False):
         S = load_scapy()
         self.suite, self.mode, self.esn = suite, mode, esn
+        # ESN with HMAC adds the ICV by hand, to ESP on IP only.
+        if encap and esn:
+            raise ValueError('ESP in UDP with ESN is not supported here')
+        self.encap = encap
         self.outer, self.inner = outer, inner
         self.a, self.b = (INNER[inner] if mode == 'tunnel' else OUTER[outer])
         self.oa, self.ob = OUTER[outer]
@@ -85,6 +94,8 @@ class Peer:
             kw.update(auth_algo=s.auth, auth_key=s.akey)
         if self.mode == 'tunnel':
             kw['tunnel_header'] = tunnel_header
+        if self.encap:
+            kw['nat_t_header'] = S.UDP(sport=NATT_PORT, dport=NATT_PORT)
         return S.SecurityAssociation(S.ESP, spi=spi, esn_en=self.esn, **kw)
 
     def inner_ip(self, src=None, dst=None):
@@ -108,6 +119,8 @@ class Peer:
             esp = p[S.ESP]
             esp.data += self.suite.icv_of(S.raw(esp), seq >> 32, True)
             p = fix_lengths(p)
+        if self.encap:
+            p = udp_checksum(p)
         return S.raw(p)
 
     def split(self, pkt):
@@ -144,6 +157,13 @@ class Peer:
                         suite.trailer(len(data), nh))
         iv = iv if iv is not None else os.urandom(suite.iv)
         esp = suite.seal(self.tx.spi, seq, self.esn, iv, plain)
+        if self.encap:
+            if outer.version == 4:
+                outer.proto = 17
+            else:
+                outer.nh = 17
+            return S.raw(udp_checksum(outer / S.UDP(
+                sport=NATT_PORT, dport=NATT_PORT, chksum=0) / S.Raw(esp)))
         return S.raw(outer / S.Raw(esp))
 
     def decrypt(self, ip, seq):
@@ -154,6 +174,10 @@ class Peer:
         sa = self.rx
         sa.esn = seq >> 32
         p = (S.IP if ip_version(ip) == 4 else S.IPv6)(ip)
+        if self.encap and self.mode == 'transport' and self.outer == 6:
+            # scapy 2.5's _decrypt_esp() sets the next header on the
+            # layer under ESP, here UDP, which has none: it cannot.
+            raise ValueError('scapy cannot decrypt IPv6 transport mode in UDP')
         if self.suite.auth and self.esn:
             esp = p[S.ESP]
             icv = esp.data[-self.suite.icv:]
@@ -185,6 +209,8 @@ def check_esp_out(c, peer, ip, seq, what):
     else:
         src, dst = socket.inet_ntop(socket.AF_INET6, ip[8:24]), \
             socket.inet_ntop(socket.AF_INET6, ip[24:40])
+    if peer.encap:
+        check_udp_encap(c, ip, what)
     if not c.check(what + '-header', (src, dst, spi, lo) ==
                    (peer.oa, peer.ob, SPI_OUT, seq & 0xffffffff),
                    'ESP %s -> %s spi 0x%x seq 0x%x, want %s -> %s spi 0x%x seq '
@@ -201,6 +227,41 @@ def check_esp_out(c, peer, ip, seq, what):
             n < peer.suite.align and (len(payload) + n + 2) % peer.suite.align == 0,
             'padding %s for %d bytes of payload, want 1, 2, 3, ... to %d-byte '
             'alignment' % (pad.hex(), len(payload), peer.suite.align), [ip])
+
+
+def check_udp_encap(c, ip, what):
+    """ESP in UDP from kipsec (RFC 3948 2.1): from and to NATT_PORT, the
+    UDP length that of the datagram, checksum 0 over IPv4 (3.1.2: kipsec
+    sends 0, as XFRM), valid and not 0 over IPv6 (RFC 8200 8.1)."""
+    S = load_scapy()
+    p = (S.IP if ip_version(ip) == 4 else S.IPv6)(ip)
+    u = p.getlayer(S.UDP)
+    if not c.check(what + '-in-udp', u is not None, 'not ESP in UDP', [ip]):
+        return
+    want = 0
+    if ip_version(ip) == 6:
+        want = udp_checksum(p.__class__(ip))[S.UDP].chksum
+    ulen = len(ip) - ((ip[0] & 15) * 4 if ip_version(ip) == 4 else 40)
+    c.check(what + '-udp', (u.sport, u.dport, u.len, u.chksum) ==
+            (NATT_PORT, NATT_PORT, ulen, want),
+            'UDP %d -> %d length %d checksum 0x%04x, want %d -> %d length %d '
+            'checksum 0x%04x' % (u.sport, u.dport, u.len, u.chksum, NATT_PORT,
+                                 NATT_PORT, ulen, want), [ip])
+
+
+def udp_checksum(p):
+    """@p (IP / UDP / ..., no extension headers) with its UDP length that
+    of the datagram and its checksum 0 over IPv4, computed over IPv6.
+    (scapy 2.5's nat_t_header over IPv4 says 8, the length of the UDP
+    header alone: it builds the IP header before it adds ESP.)"""
+    S = load_scapy()
+    b = bytearray(S.raw(p))
+    off = (b[0] & 15) * 4 if ip_version(b) == 4 else 40
+    b[off + 4:off + 8] = struct.pack('!HH', len(b) - off, 0)
+    p = p.__class__(bytes(b))
+    if p.version == 6:
+        del p[S.UDP].chksum
+    return p.__class__(S.raw(p))
 
 
 def fix_lengths(p):

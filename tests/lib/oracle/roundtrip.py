@@ -34,6 +34,8 @@ def common_args(p):
                    help='highest sequence number the inbound SA has seen')
     p.add_argument('--out-start', type=lambda x: int(x, 0), default=0,
                    help='last sequence number the outbound SA sent')
+    p.add_argument('--encap', action='store_true',
+                   help='ESP in UDP (RFC 3948), port 4500 to 4500')
 
 
 def make_peer(a):
@@ -43,7 +45,7 @@ def make_peer(a):
     if not a.ekey:
         raise SystemExit('FAIL: --ekey is required for ESP suite ' + a.suite)
     suite = Suite(a.suite, a.ekey, a.akey)
-    return Peer(suite, a.mode, a.outer, inner, a.esn)
+    return Peer(suite, a.mode, a.outer, inner, a.esn, encap=a.encap)
 
 
 def sa_labels(peer):
@@ -75,8 +77,9 @@ def cmd_roundtrip(argv):
     a = p.parse_args(argv)
     S = load_scapy()
     peer = make_peer(a)
-    c = Case('%s-%s%d%s' % (a.suite, a.mode, peer.inner if a.mode == 'tunnel'
-                              else a.outer, '-esn' if a.esn else ''))
+    c = Case('%s-%s%d%s%s' % (a.suite, a.mode, peer.inner if a.mode == 'tunnel'
+                                else a.outer, '-esn' if a.esn else '',
+                                '-udp' if a.encap else ''))
     fam = peer.inner if a.mode == 'tunnel' else a.outer
     if not self_check(peer, c):
         return c.done()

@@ -8,7 +8,7 @@ from .ah import (AHPeer, AHSuite, Reassembler, XCBC_VECTORS, aes_xcbc_mac,
                  ah_self_check, fragment_ip)
 from .case import Case
 from .common import AH_SUITES, PORT_A_SRC, PORT_B, SUITES, load_scapy, out
-from .esp import Peer, Suite
+from .esp import Peer, Suite, check_udp_encap
 from .roundtrip import self_check
 
 
@@ -60,42 +60,52 @@ def cmd_selftest(argv):
     """The builders against scapy and each other, without any network."""
     c = Case('selftest')
     S = load_scapy()
+    # ESP in UDP (no ESN: see Peer): scapy cannot decrypt IPv6 transport
+    # mode in UDP (Peer.decrypt), which the oracle leaves out.
+    combos = [(esn, False, m) for esn in (False, True) for m in
+              (('transport', 4, 4), ('transport', 6, 6), ('tunnel', 4, 6),
+               ('tunnel', 6, 4))]
+    combos += [(False, True, m) for m in (('transport', 4, 4),
+                                          ('tunnel', 4, 6), ('tunnel', 6, 4))]
     for name, spec in SUITES.items():
-        for esn in (False, True):
-            for mode, outer, inner in (('transport', 4, 4), ('transport', 6, 6),
-                                       ('tunnel', 4, 6), ('tunnel', 6, 4)):
-                ek = os.urandom(spec['ekey']).hex()
-                ak = os.urandom(spec['akey']).hex() if spec['akey'] else None
-                suite = Suite(name, ek, ak)
-                peer = Peer(suite, mode, outer, inner, esn)
-                kip = Peer(suite, mode, outer, inner, esn, mirror=True)
-                what = '%s-%s-%d-%d%s' % (name, mode, outer, inner,
-                                           '-esn' if esn else '')
-                if not self_check(peer, c) or not self_check(kip, c):
-                    continue
-                seq = (3 << 32 | 9) if esn else 9
-                data = b'hello ' * 7
-                # What the peer sends, read back by hand as kipsec would.
-                f = peer.encrypt(peer.udp(data), seq)
-                pl, pad, nh = kip.plain(f, seq)
-                ok1 = data in pl and pad == bytes(range(1, len(pad) + 1))
-                # What kipsec would send (built by hand), read by scapy.
-                g = kip.manual(kip.udp(data, sport=PORT_A_SRC, dport=PORT_B), seq)
+        for esn, encap, (mode, outer, inner) in combos:
+            ek = os.urandom(spec['ekey']).hex()
+            ak = os.urandom(spec['akey']).hex() if spec['akey'] else None
+            suite = Suite(name, ek, ak)
+            peer = Peer(suite, mode, outer, inner, esn, encap=encap)
+            kip = Peer(suite, mode, outer, inner, esn, mirror=True,
+                       encap=encap)
+            what = '%s-%s-%d-%d%s%s' % (name, mode, outer, inner,
+                                         '-esn' if esn else '',
+                                         '-udp' if encap else '')
+            if not self_check(peer, c) or not self_check(kip, c):
+                continue
+            seq = (3 << 32 | 9) if esn else 9
+            data = b'hello ' * 7
+            # What the peer sends, read back by hand as kipsec would.
+            f = peer.encrypt(peer.udp(data), seq)
+            pl, pad, nh = kip.plain(f, seq)
+            ok1 = data in pl and pad == bytes(range(1, len(pad) + 1))
+            # What kipsec would send (built by hand), read by scapy.
+            g = kip.manual(kip.udp(data, sport=PORT_A_SRC, dport=PORT_B), seq)
+            if encap:
+                check_udp_encap(c, f, what + '-scapy')
+                check_udp_encap(c, g, what + '-manual')
+            try:
+                dd = peer.decrypt(g, seq)
+                ok2 = S.raw(dd[S.UDP].payload) == data and \
+                    (dd.src, dd.dst) == (peer.a, peer.b)
+            except Exception as e:
+                ok2 = False
+                out('    %s: %r' % (what, e))
+            bad_hi = not esn
+            if esn:
                 try:
-                    dd = peer.decrypt(g, seq)
-                    ok2 = S.raw(dd[S.UDP].payload) == data and \
-                        (dd.src, dd.dst) == (peer.a, peer.b)
-                except Exception as e:
-                    ok2 = False
-                    out('    %s: %r' % (what, e))
-                bad_hi = not esn
-                if esn:
-                    try:
-                        peer.decrypt(g, seq + (1 << 32))
-                    except Exception:
-                        bad_hi = True
-                c.check(what, ok1 and ok2 and bad_hi,
-                        'hand-read %s, scapy-read %s, wrong ESN high half '
-                        'rejected %s' % (ok1, ok2, bad_hi))
+                    peer.decrypt(g, seq + (1 << 32))
+                except Exception:
+                    bad_hi = True
+            c.check(what, ok1 and ok2 and bad_hi,
+                    'hand-read %s, scapy-read %s, wrong ESN high half '
+                    'rejected %s' % (ok1, ok2, bad_hi))
     ah_selftest(c)
     return c.done()

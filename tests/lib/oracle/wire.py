@@ -11,7 +11,8 @@ import struct
 import time
 
 from .common import (CLONE_NEWNET, DEV_A, DEV_B, ETH_P_ALL, ETH_P_IP,
-                     ETH_P_IPV6, IPPROTO_AH, NS_A, NS_B, PACKET_OUTGOING)
+                     ETH_P_IPV6, IPPROTO_AH, NATT_PORT, NS_A, NS_B,
+                     PACKET_OUTGOING)
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -107,10 +108,18 @@ class Wire:
 
 
 def esp_offset(ip):
-    """Where ESP starts in an IP packet (no extension headers), or None."""
-    if ip[0] >> 4 == 4:
-        return (ip[0] & 15) * 4 if ip[9] == 50 else None
-    return 40 if ip[6] == 50 else None
+    """Where ESP starts in an IP packet (no extension headers), or None;
+    in UDP (RFC 3948: from or to port 4500, no non-ESP marker) after the
+    UDP header."""
+    v4 = ip[0] >> 4 == 4
+    off, nh = ((ip[0] & 15) * 4, ip[9]) if v4 else (40, ip[6])
+    if nh == 50:
+        return off
+    if nh == 17 and len(ip) >= off + 12 and \
+            NATT_PORT in struct.unpack('!HH', ip[off:off + 4]) and \
+            ip[off + 8:off + 12] != bytes(4):
+        return off + 8
+    return None
 
 
 def ah_offset(ip):
