@@ -189,9 +189,11 @@ socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP).sendto(m, ("
 # is the narrow link's less the overhead, ((1400 - 20 - 8 - 8 - 16) & ~3)
 # - 2 = 1346; forged errors (no such SPI, the SPI to another address, in
 # UDP for a plain SA) change nothing first; TCP then settles without one
-# fragment on the narrow link; last, the SA's own SPI forged is believed
-# (as by XFRM): 1200 leaves ((1200 - 52) & ~3) - 2 = 1146.
+# fragment on the narrow link; an error that the "in" policies drop, or
+# with a bad checksum, changes nothing; last, the SA's own SPI forged is
+# believed (as by XFRM): 1200 leaves ((1200 - 52) & ~3) - 2 = 1146.
 t_outer_pmtu_tunnel4() {
+	local p0 p1
 	narrow_path 4 tunnel
 	forge_frag_needed 192.0.2.2 50 0x9999 1000
 	forge_frag_needed 192.0.2.99 50 0x1001 1000
@@ -200,24 +202,10 @@ t_outer_pmtu_tunnel4() {
 		nsx kt-a ping -M do -c 1 -W 1 -s 1419 10.9.0.2
 	narrow_ping 10.9.0.2 1400 1346
 	tcp_unfragmented kt-a kt-b 10.9.0.2 kt-r wan
-	# Not with a bad checksum; but the forger is right: the SA's own
-	# (destination, SPI) is believed.
-	forge_frag_needed 192.0.2.2 50 0x1001 1200 badsum
-	nsx kt-a ping -M do -c 1 -W 2 -s 1300 10.9.0.2 >/dev/null ||
-		fail "an error with a bad checksum lowered the MTU"
-	forge_frag_needed 192.0.2.2 50 0x1001 1200
-	expect_out 'mtu = 1146|mtu=1146' \
-		nsx kt-a ping -M do -c 1 -W 1 -s 1300 10.9.0.2
-	kernel_log_clean
-}
-
-# The policies judge an ICMP error before it may lower the MTU (as XFRM's
-# icmp_rcv() does before esp4_err()): the SA's own error that an "in"
-# policy wanting ESP for ICMP from the router drops (it came in clear) is
-# counted and changes nothing; without that policy it is believed.
-t_outer_pmtu_policy_first() {
-	local p0 p1
-	narrow_path 4 tunnel
+	# The policies judge an error before it may lower the MTU (as XFRM's
+	# icmp_rcv() does before esp4_err()): the SA's own error, which an
+	# "in" policy wanting ESP for ICMP from the router drops (it came in
+	# clear), is counted and changes nothing.
 	nsx kt-a kipsec policy add src 10.1.0.1 dst 10.1.0.2 proto icmp dir in \
 		tmpl proto esp mode transport
 	p0=$(kstat kt-a in-policy)
@@ -228,6 +216,11 @@ t_outer_pmtu_policy_first() {
 	nsx kt-a ping -M do -c 1 -W 2 -s 1300 10.9.0.2 >/dev/null ||
 		fail "an error the policies dropped lowered the MTU"
 	nsx kt-a kipsec policy delete src 10.1.0.1 dst 10.1.0.2 proto icmp dir in
+	# Not with a bad checksum; but the forger is right: the SA's own
+	# (destination, SPI) is believed.
+	forge_frag_needed 192.0.2.2 50 0x1001 1200 badsum
+	nsx kt-a ping -M do -c 1 -W 2 -s 1300 10.9.0.2 >/dev/null ||
+		fail "an error with a bad checksum lowered the MTU"
 	forge_frag_needed 192.0.2.2 50 0x1001 1200
 	expect_out 'mtu = 1146|mtu=1146' \
 		nsx kt-a ping -M do -c 1 -W 1 -s 1300 10.9.0.2
