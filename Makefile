@@ -132,9 +132,9 @@ demo: deps all
 	scripts/demo
 
 # iperf3 through plain veth, XFRM (base, best) and kipsec in one VM run; see
-# scripts/bench --help.
+# scripts/bench --help. QUICK=1: scripts/bench --quick (GCM rows only).
 bench: deps all
-	scripts/bench
+	scripts/bench $(if $(QUICK),--quick)
 
 install: all install-strongswan
 	@test -n "$(KERNELRELEASE_OF_MODULE)" || { echo "kipsec: cannot read module/kipsec.ko's kernel release (modinfo)" >&2; exit 1; }
