@@ -302,28 +302,38 @@ unsigned int kipsec_output_headers(struct sk_buff *skb)
  * inner MTU, and in transport mode (or a tunnel between two hosts) that
  * route is also the protected packets' one: ip6_finish_output() would
  * then fragment every full-sized ESP packet to it. A packet that fits the
- * device (or the MTU configured on the route, not the one learnt for its
- * exception) and the SA's path MTU leaves as a forwarded IPv4 one does
- * (IPSKB_FORWARDED): owned by a kernel socket that probes the MTU
- * (IPV6_PMTUDISC_PROBE: ip6_skb_dst_mtu() then takes the device's), no
- * longer by the sender's socket.
+ * link (its IPv6 MTU, or the MTU configured on the route, not the one
+ * learnt for its exception) and the SA's path MTU leaves as a forwarded
+ * IPv4 one does (IPSKB_FORWARDED): owned by a kernel socket that probes
+ * the MTU (IPV6_PMTUDISC_PROBE: ip6_skb_dst_mtu() then takes the
+ * device's), no longer by the sender's socket.
  */
 static unsigned int route_mtu6(const struct dst_entry *dst)
 {
 	const struct rt6_info *rt = container_of(dst, struct rt6_info, dst);
 	const struct fib6_info *from;
-	unsigned int mtu = 0;
+	unsigned int mtu;
 
-	/* Only an exception (RTF_CACHE) has a learnt PMTU in its metric. */
-	if (dst->xfrm || !(rt->rt6i_flags & RTF_CACHE) ||
-	    dst_metric_locked(dst, RTAX_MTU))
+	/*
+	 * Only an exception (RTF_CACHE) has a learnt PMTU in its metric; not
+	 * an rt6_info at all: br_netfilter's fake IPv4 route on a bridged
+	 * IPv6 packet, XFRM's bundle.
+	 */
+	if (dst->ops->family != AF_INET6 || dst->xfrm ||
+	    !(rt->rt6i_flags & RTF_CACHE))
 		return dst_mtu(dst);
+	/*
+	 * As forwarding sizes packets: the link's IPv6 MTU (mtu6, which a
+	 * router advertisement may set below the device's), a locked MTU
+	 * as it is; then the MTU configured on the route.
+	 */
+	mtu = ip6_dst_mtu_maybe_forward(dst, true);
 	rcu_read_lock();
 	from = rcu_dereference(rt->from);
-	if (from)
-		mtu = from->fib6_pmtu;	/* the route's configured MTU */
+	if (from && from->fib6_pmtu)
+		mtu = min(mtu, from->fib6_pmtu);
 	rcu_read_unlock();
-	return mtu ?: READ_ONCE(dst->dev->mtu);
+	return mtu;
 }
 
 static void output_own6(struct kipsec_net *kn, struct sk_buff *skb)
