@@ -135,6 +135,18 @@ ping_counts() {
 	PING_SENT=${BASH_REMATCH[1]} PING_GOT=${BASH_REMATCH[2]}
 }
 
+# listening NS PORT [udp]: waits (up to 10 s) until a TCP socket listens on
+# PORT in NS (with udp: a UDP socket is bound to it).
+listening() {
+	local i opt=-Hltn
+	[[ ${3:-} == udp ]] && opt=-Huln
+	for ((i = 0; i < 100; i++)); do
+		[[ -n $(nsx "$1" ss "$opt" "sport = :$2") ]] && return 0
+		sleep 0.1
+	done
+	fail "nothing listens on port $2 in $1"
+}
+
 # kstat NS NAME: a netns counter of "kipsec -j stats" (its JSON name),
 # 0 when absent.
 kstat() {

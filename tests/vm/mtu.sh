@@ -25,16 +25,6 @@ mtu_setup() {	# mtu_setup FAMILY: a kipsec tunnel between the gateways
 	fi
 }
 
-# listening NS PORT: waits (up to 5 s) until a TCP socket listens on PORT.
-listening() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[[ -n $(nsx "$1" ss -Hltn "sport = :$2") ]] && return 0
-		sleep 0.1
-	done
-	fail "nothing listens on port $2 in $1"
-}
-
 # tcp_unfragmented SENDER RECEIVER DST CAPTURE_NS DEV [BYTES]: BYTES (1 MB)
 # of TCP from SENDER to DST (RECEIVER listens) arrive whole, and not one
 # IP fragment (IPv4 or IPv6, by DST's family) crossed CAPTURE_NS's DEV.

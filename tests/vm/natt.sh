@@ -158,7 +158,7 @@ tcp_echo() {
 	local n pid bind=${4:+,bind=${4/#*:*/[$4]}}
 	nsx "$1" socat TCP-LISTEN:5001,reuseaddr,pf=ip$([[ $3 == *:* ]] && echo 6 || echo 4) SYSTEM:cat &
 	pid=$!
-	sleep 0.5
+	listening "$1" 5001
 	n=$(head -c 100000 /dev/zero |
 		nsx "$2" socat -t 5 - "TCP:${3/#*:*/[$3]}:5001$bind" | wc -c) || true
 	kill "$pid" 2>/dev/null || true
@@ -462,11 +462,7 @@ t_port_in_use() {
 	nsx kt-a python3 -c 'import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 4501)); time.sleep(60)' &
 	pid=$!
 	trap 'kill $pid 2>/dev/null || true' EXIT
-	local i
-	for i in $(seq 100); do
-		[[ -n $(nsx kt-a ss -Huln 'sport = :4501') ]] && break
-		sleep 0.1
-	done
+	listening kt-a 4501 udp
 	expect_out 'kipsec: .*encapsulation port is in use' \
 		nsx kt-a kipsec config set encap-port 4501
 	((last_rc == 2)) || fail "config set on a taken port exited $last_rc, want 2"
