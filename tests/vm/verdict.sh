@@ -297,6 +297,12 @@ def build(case):
         return (build('napi') +
                 [IP(src=B4, dst=A4) / UDP(sport=40001, dport=5001) / Raw(b'c')] * 2 +
                 [IP(src='10.9.0.2', dst=A4) / UDP(sport=40001, dport=5002) / Raw(b'c')] * 2)
+    if case == 'nested':	# H: XFRM's tunnel 0x4001 inside tunnel SA 0x2003
+        inner = sa(0x4001, IP(src='10.9.0.2', dst=A4))
+        return [sa(0x2003, IP(src=B4, dst=A4)).encrypt(
+                    inner.encrypt(IP(src='10.7.0.2', dst=A4) / UDP(sport=40000, dport=port) / Raw(b'h'),
+                                  seq_num=i + 1), seq_num=i + 1)
+                for i, port in enumerate((5005, 5005, 5005, 5006, 5006, 5006))]
     if case == 'through':	# G: tunnel SA 0x2003 to a host behind the receiver
         return esp4(0x2003, IP(src='10.9.0.2', dst='10.8.0.2') / UDP(sport=40000, dport=5003) / Raw(b't'), 3, True)
     raise SystemExit('unknown case ' + case)
@@ -892,4 +898,44 @@ t_tunnel_decrypted_to_bypass_socket() {
 	x=$(got h x byp4/5002@10.9.0.2)
 	((x == 0)) || fail "XFRM control: XFRM delivered $x tunnel-mode datagrams to the bypass socket, the test expects 0 (test is wrong)"
 	((k == 3)) || vfail "kipsec delivered $k of 3 tunnel-mode datagrams to the bypass socket"
+}
+
+# Only the innermost entry of a secpath vouches for the packet: tunnel SA
+# 0x2003 carries another tunnel, 0x4001, which the kernel's IPsec
+# decrypts (in kt-k: kipsec's SA outside, XFRM's inside; in kt-x: XFRM's
+# both). The datagrams inside go to a flow whose "in" policy wants 0x2003
+# alone (UDP 5005): XFRM rejects them (a tunnel the policy's templates do
+# not account for, secpath_has_nontransport()), and kipsec must too (a
+# datagram XFRM decrypted is cleartext to kipsec: it checked 0x2003's
+# inner packet, not what XFRM then delivered). The control (UDP 5006),
+# whose policies account for both layers, is delivered by both: in kt-x
+# an XFRM policy with both templates (the innermost first, as XFRM
+# lists them), in kt-k no kipsec policy and XFRM's own for 0x4001.
+t_innermost_entry_vouches() {
+	vworld
+	sa_in 0x2003 mode tunnel
+	both policy add src 10.9.0.2/32 dst 10.0.0.1/32 dir in \
+		tmpl src 10.0.0.2 dst 10.0.0.1 proto esp mode tunnel
+	local w
+	for w in k x; do
+		nsx kt-$w ip xfrm state add src 10.9.0.2 dst 10.0.0.1 proto esp spi 0x4001 \
+			mode tunnel aead "$GCM" "$KEY" 128
+	done
+	both policy add src 10.7.0.2/32 dst 10.0.0.1/32 proto udp dport 5005 dir in \
+		tmpl src 10.0.0.2 dst 10.0.0.1 proto esp mode tunnel
+	nsx kt-k ip xfrm policy add src 10.7.0.2/32 dst 10.0.0.1/32 dir in \
+		tmpl src 10.9.0.2 dst 10.0.0.1 proto esp mode tunnel
+	nsx kt-x ip xfrm policy add src 10.7.0.2/32 dst 10.0.0.1/32 proto udp dport 5006 dir in \
+		tmpl src 10.9.0.2 dst 10.0.0.1 proto esp mode tunnel \
+		tmpl src 10.0.0.2 dst 10.0.0.1 proto esp mode tunnel
+	local diffs=
+	listen h udp4/5005 udp4/5006
+	send nested
+	listen_stop h
+	compare h "wanting 0x2003 alone" udp4/5005@10.7.0.2 0
+	compare h "control, both layers accounted for" udp4/5006@10.7.0.2 3
+	[[ -z $diffs ]] || vfail "XFRM's tunnel inside kipsec's: $diffs"
+	local drops
+	drops=$(kstat kt-k in-policy)
+	((drops == 3)) || vfail "kipsec counted $drops in-policy drops, want the 3 for UDP 5005"
 }
