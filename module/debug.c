@@ -6,6 +6,8 @@
 #include "debug.h"
 #include "netns.h"
 
+#include <linux/delay.h>
+#include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/printk.h>
 
@@ -28,6 +30,19 @@ static bool force_async;
 module_param(force_async, bool, 0444);
 MODULE_PARM_DESC(force_async,
 		 "debug: run every ESP and AH transform through cryptd, so that each completes asynchronously");
+
+static unsigned int race_delay_ms;
+module_param(race_delay_ms, uint, 0644);
+MODULE_PARM_DESC(race_delay_ms,
+		 "debug: busy-wait this many milliseconds (1000 at most) where the datapath races a MOBIKE move: on an SA the output SA walk passes over");
+
+void kipsec_race_delay(void)
+{
+	unsigned int ms = min(READ_ONCE(race_delay_ms), 1000U);
+
+	if (ms)
+		mdelay(ms);
+}
 
 void kipsec_inflight_inc(struct kipsec_net *kn)
 {

@@ -34,6 +34,14 @@ void kipsec_inflight_log(struct kipsec_net *kn, const char *what);
  */
 struct crypto_aead *kipsec_alloc_aead(const char *name);
 struct crypto_ahash *kipsec_alloc_ahash(const char *name);
+
+/*
+ * Widens a race of the datapath with a MOBIKE move for the tests
+ * (tests/vm/move-races.sh): busy-waits race_delay_ms, a module
+ * parameter (0 by default), where a packet that a move's grace period
+ * must wait for stands: on an SA the output SA walk passes over.
+ */
+void kipsec_race_delay(void);
 #else
 static inline void kipsec_inflight_inc(struct kipsec_net *kn) { }
 static inline void kipsec_inflight_dec(struct kipsec_net *kn) { }
@@ -49,6 +57,8 @@ static inline struct crypto_ahash *kipsec_alloc_ahash(const char *name)
 {
 	return crypto_alloc_ahash(name, 0, 0);
 }
+
+static inline void kipsec_race_delay(void) { }
 #endif
 
 #endif /* _KIPSEC_DEBUG_H */

@@ -419,8 +419,10 @@ struct kipsec_sa *kipsec_sa_for_tmpl(struct kipsec_net *kn,
 	list = rhltable_lookup(&kn->sa_by_dst, &key, sa_dst_params);
 	rhl_for_each_entry_rcu(sa, pos, list, dst_node) {
 		if (READ_ONCE(sa->dead) ||
-		    !tmpl_fits(t, sa, key.family, &key.daddr, flow))
+		    !tmpl_fits(t, sa, key.family, &key.daddr, flow)) {
+			kipsec_race_delay();
 			continue;
+		}
 		/* The newest SA wins, as in XFRM: after a rekey, the new one. */
 		if (!best || sa->add_time > best->add_time ||
 		    (sa->add_time == best->add_time && sa->id > best->id))

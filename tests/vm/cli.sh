@@ -20,13 +20,13 @@ t_state_keywords_roundtrip() {
 		replay-window 64 flag esn noecn decap-dscp nopmtudisc \
 		dont-encap-dscp replay-seq 5 replay-oseq 9 replay-seq-hi 1 \
 		replay-oseq-hi 2 sel src 10.0.0.0/24 dst 10.1.0.0/16 proto tcp \
-		sport 80 dport 443 limit time-soft 10 limit time-hard 20 \
+		sport 80 dport 443 limit time-soft 3600 limit time-hard 7200 \
 		limit byte-soft 1000 limit byte-hard 2000 limit packet-soft 30 \
 		limit packet-hard 40 limit time-use-soft 50 limit time-use-hard 60 \
 		output-mark 0x10 mask 0xff
 	local out
 	out=$(nsx kt-cli kipsec -j state get src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1234)
-	local want="0x1234|7|tunnel|64|esn,noecn,decap-dscp,nopmtudisc,dont-encap-dscp|rfc4106(gcm(aes))|$k|96|5|9|1|2|10.0.0.0/24|10.1.0.0/16|tcp|80|443|10,20,1000,2000,30,40,50,60|0x10/0xff"
+	local want="0x1234|7|tunnel|64|esn,noecn,decap-dscp,nopmtudisc,dont-encap-dscp|rfc4106(gcm(aes))|$k|96|5|9|1|2|10.0.0.0/24|10.1.0.0/16|tcp|80|443|3600,7200,1000,2000,30,40,50,60|0x10/0xff"
 	local got
 	got=$(jget '"|".join(str(x) for x in [int(j["spi"],16) and hex(int(j["spi"],16)), j["reqid"], j["mode"], j["replay-window"], ",".join(sorted(j["flag"], key=["esn","noecn","decap-dscp","nopmtudisc","dont-encap-dscp"].index)), j["aead"]["name"], j["aead"]["key"], j["aead"]["icv-len"], j["replay-seq"], j["replay-oseq"], j["replay-seq-hi"], j["replay-oseq-hi"], j["sel"]["src"], j["sel"]["dst"], j["sel"]["proto"], j["sel"]["sport"], j["sel"]["dport"], ",".join(str(j["limit"][k]) for k in ["time-soft","time-hard","byte-soft","byte-hard","packet-soft","packet-hard","time-use-soft","time-use-hard"]), "%s/%s" % (j["output-mark"]["value"], j["output-mark"]["mask"])])' <<<"$out")
 	[[ $got == "$want" ]] || fail "round trip: got $got, want $want"

@@ -74,6 +74,17 @@ klog_since() {
 	dmesg | awk -v m="$KLOG_MARK" 'seen; index($0, m) { seen = 1 }'
 }
 
+# race_on MS: a debug build's race_delay_ms set to MS (module/debug.h: a
+# packet held where a MOBIKE move must wait for it), 0 again when the
+# test ends.
+race_on() {
+	load_module
+	[[ -w /sys/module/kipsec/parameters/race_delay_ms ]] ||
+		fail "kipsec is not a debug build (make debug): no race_delay_ms"
+	trap 'echo 0 >/sys/module/kipsec/parameters/race_delay_ms 2>/dev/null || true' EXIT
+	echo "$1" >/sys/module/kipsec/parameters/race_delay_ms
+}
+
 # Runs a command in namespace $1.
 nsx() {
 	local ns=$1
