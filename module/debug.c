@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Debug-build aids (see debug.h): the in-flight packet counter and
- * forced-asynchronous crypto. Built only with KIPSEC_DEBUG=y.
+ * Debug-build aids (see debug.h): the in-flight packet counter,
+ * forced-asynchronous crypto, and delays that widen races for the tests.
+ * Built only with KIPSEC_DEBUG=y.
  */
+#include "datapath.h"
 #include "debug.h"
 #include "netns.h"
 
+#include <linux/bottom_half.h>
 #include <linux/delay.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/printk.h>
+#include <linux/workqueue.h>
 
 static atomic_t kipsec_inflight = ATOMIC_INIT(0);
 
@@ -42,6 +46,59 @@ void kipsec_race_delay(void)
 
 	if (ms)
 		mdelay(ms);
+}
+
+static unsigned int hold_next_ms;
+module_param(hold_next_ms, uint, 0644);
+MODULE_PARM_DESC(hold_next_ms,
+		 "debug: the next decrypted packet's completion comes this many milliseconds (10000 at most) later, as a slow driver's would (one packet; then 0 again)");
+
+static void held_complete(struct work_struct *work);
+static DECLARE_DELAYED_WORK(held_work, held_complete);
+
+/* The one packet held (kipsec_hold_completion()); bit 0 of busy: taken. */
+static struct {
+	unsigned long busy;
+	struct sk_buff *skb;
+	kipsec_done_t done;
+	int err;
+	u8 nexthdr;
+} held;
+
+/* In the context cryptd completes in: a workqueue, bottom halves off. */
+static void held_complete(struct work_struct *work)
+{
+	pr_info("the held packet completes\n");
+	local_bh_disable();
+	held.done(held.skb, held.err, held.nexthdr);
+	local_bh_enable();
+	clear_bit_unlock(0, &held.busy);
+}
+
+bool kipsec_hold_completion(struct sk_buff *skb, int err, u8 nexthdr,
+			    kipsec_done_t done)
+{
+	unsigned int ms;
+
+	if (!READ_ONCE(hold_next_ms) || test_and_set_bit_lock(0, &held.busy))
+		return false;
+	ms = min(xchg(&hold_next_ms, 0), 10000U);
+	if (!ms) {
+		clear_bit_unlock(0, &held.busy);
+		return false;
+	}
+	held.skb = skb;
+	held.done = done;
+	held.err = err;
+	held.nexthdr = nexthdr;
+	pr_info("holding a decrypted packet %u ms\n", ms);
+	queue_delayed_work(system_wq, &held_work, msecs_to_jiffies(ms));
+	return true;
+}
+
+void kipsec_hold_flush(void)
+{
+	flush_delayed_work(&held_work);
 }
 
 void kipsec_inflight_inc(struct kipsec_net *kn)

@@ -5,7 +5,10 @@
 #include <crypto/aead.h>
 #include <crypto/hash.h>
 #include <linux/atomic.h>
+#include <linux/skbuff.h>
 #include <linux/types.h>
+
+#include "datapath.h"
 
 /*
  * Aids of a debug build (make debug), for the fault tests: a count of the
@@ -42,6 +45,17 @@ struct crypto_ahash *kipsec_alloc_ahash(const char *name);
  * must wait for stands: on an SA the output SA walk passes over.
  */
 void kipsec_race_delay(void);
+
+/*
+ * Holds a decrypted packet for the tests (tests/vm/async-faults.sh): if
+ * the hold_next_ms module parameter is set, takes the packet (true) and
+ * calls @done for it that many milliseconds later, in the context cryptd
+ * completes in, as a slow driver would; the parameter is 0 again. One
+ * packet at a time; kipsec_hold_flush() waits for it (module unload).
+ */
+bool kipsec_hold_completion(struct sk_buff *skb, int err, u8 nexthdr,
+			    kipsec_done_t done);
+void kipsec_hold_flush(void);
 #else
 static inline void kipsec_inflight_inc(struct kipsec_net *kn) { }
 static inline void kipsec_inflight_dec(struct kipsec_net *kn) { }
@@ -59,6 +73,14 @@ static inline struct crypto_ahash *kipsec_alloc_ahash(const char *name)
 }
 
 static inline void kipsec_race_delay(void) { }
+
+static inline bool kipsec_hold_completion(struct sk_buff *skb, int err,
+					  u8 nexthdr, kipsec_done_t done)
+{
+	return false;
+}
+
+static inline void kipsec_hold_flush(void) { }
 #endif
 
 #endif /* _KIPSEC_DEBUG_H */

@@ -434,6 +434,8 @@ static void input_done(struct sk_buff *skb, int err, u8 nexthdr)
 	int reason, fhoff, nhoff;
 	bool nat_csum;
 
+	if (kipsec_hold_completion(skb, err, nexthdr, input_done))
+		return;
 	if (err)
 		goto drop;
 	/* Verified, the outer header still in front: its source is known. */

@@ -105,6 +105,7 @@ static void __exit kipsec_mod_exit(void)
 	kipsec_encap_daemon_release_all();
 	kipsec_netns_exit();
 	kipsec_sa_drain();
+	kipsec_hold_flush();
 	kipsec_frag_module_exit();
 	kipsec_input_module_exit();
 	kipsec_sa_module_exit();

@@ -9,7 +9,9 @@
 # step of its deletion), counting those of the namespace the fault is in
 # (of all, for a device and the unload), and a round counts only with
 # N > 0. The kernel log stays free of reports; check-debug then scans
-# kmemleak.
+# kmemleak. The t_async_held_* tests make sure of one packet in flight:
+# its decryption's completion comes 10 s late (hold_next_ms), as a slow
+# driver's may, and the fault comes meanwhile.
 # Without the debug build and force_async, every test fails at once.
 
 FAULT_ROUNDS=5
@@ -27,6 +29,12 @@ async_module() {
 # A tunnel-mode ESP pair between kt-a and kt-b, iperf3 from kt-a to kt-b
 # running in the background ($IPERF_PID) for long enough.
 faults_setup() {
+	pair_tunnel
+	iperf_start kt-a kt-b 10.0.0.2
+}
+
+# pair_tunnel: the tunnel-mode ESP pair between kt-a and kt-b, pinged.
+pair_tunnel() {
 	local k ns l r so si
 	k=$(hexkey 20)
 	async_module
@@ -40,7 +48,6 @@ faults_setup() {
 			aead 'rfc4106(gcm(aes))' "$k" 128
 	done
 	nsx kt-a ping -c 1 -W 5 10.0.0.2 >/dev/null || fail "no ping through the tunnel"
-	iperf_start kt-a kt-b 10.0.0.2
 }
 
 # The router case: kt-h1 -- kt-g1 == ESP tunnel == kt-g2 -- kt-h2, iperf3
@@ -49,6 +56,12 @@ faults_setup() {
 # server, keeps a namespace alive until it exits: the fault would come
 # after the traffic).
 router_setup() {
+	router_tunnel
+	iperf_start kt-h1 kt-h2 10.2.0.2
+}
+
+# router_tunnel: the router case's tunnel, pinged.
+router_tunnel() {
 	local k
 	k=$(hexkey 20)
 	async_module
@@ -58,7 +71,6 @@ router_setup() {
 	gateway_tunnel kt-g2 kipsec 192.0.2.2 192.0.2.1 10.2.0.0/24 10.1.0.0/24 \
 		0x20 0x10 aead 'rfc4106(gcm(aes))' "$k" 128
 	nsx kt-h1 ping -c 1 -W 5 10.2.0.2 >/dev/null || fail "no ping through the tunnel"
-	iperf_start kt-h1 kt-h2 10.2.0.2
 }
 
 # iperf_start CLIENT SERVER ADDR: iperf3 from namespace CLIENT to SERVER's
@@ -155,4 +167,64 @@ t_async_sa_move_under_traffic() {
 
 t_async_unload_under_traffic() {
 	fault_rounds "module unload" fault_unload
+}
+
+# klog_wait TEXT: waits (20 s at most) for TEXT in the kernel log since
+# the mark.
+klog_wait() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		klog_since | grep -q "$1" && return 0
+		sleep 0.2
+	done
+	fail "no \"$1\" in the kernel log after 20 s"
+}
+
+# held_fault WHAT FUNCTION SETUP FROM ADDR: after SETUP, one echo request
+# from namespace FROM to ADDR, whose decryption completes 10 s late (a
+# debug build's hold_next_ms); while it waits, FUNCTION takes away what
+# the completion uses. The packet was in flight at WHAT, and the
+# completion that comes after the fault leaves no report (a freed device
+# or namespace state used: KASAN).
+held_fault() {
+	local what=$1 fn=$2 setup=$3 from=$4 addr=$5 n faulter
+	local param=/sys/module/kipsec/parameters/hold_next_ms
+	async_module
+	"$setup"
+	[[ -w $param ]] || fail "kipsec is not a debug build (make debug): no hold_next_ms"
+	klog_mark
+	echo 10000 >"$param"
+	# The fault as soon as the packet is held (the parameter 0 again),
+	# from a shell already running: a new process takes seconds here.
+	(
+		end=$((SECONDS + 20))
+		while read -r v <"$param" && ((v && SECONDS < end)); do :; done
+		((v == 0)) || fail "no decrypted packet was held (hold_next_ms) in 20 s"
+		"$fn"
+	) &
+	faulter=$!
+	nsx "$from" ping -c 1 -W 1 "$addr" >/dev/null 2>&1 || true
+	wait "$faulter" || fail "the fault failed"
+	klog_wait 'kipsec: the held packet completes'
+	# What the completion does after its first line.
+	sleep 1
+	n=$(in_flight "$what")
+	if ((${n:-0} == 0)); then
+		klog_since | grep 'kipsec:' | sed 's/^/klog: /'
+		fail "no packet in flight at \"$what\" (logged: ${n:-nothing}): the fault came after the held packet's completion"
+	fi
+	echo "in flight at \"$what\": $n"
+	kernel_log_clean
+}
+
+t_async_held_veth_delete() {
+	held_fault vb fault_veth pair_tunnel kt-a 10.0.0.2
+}
+
+t_async_held_netns_delete() {
+	held_fault "netns pre-exit" fault_netns router_tunnel kt-h1 10.2.0.2
+}
+
+t_async_held_unload() {
+	held_fault "module unload" fault_unload pair_tunnel kt-a 10.0.0.2
 }
