@@ -15,7 +15,10 @@
  * packets inside ESP or AH (taken by a hook, their completion not run
  * yet), logged whenever something they may depend on goes away, and the
  * force_async module parameter, which runs every transform through
- * cryptd. A normal build has neither (no shared counter on the datapath).
+ * cryptd; and two knobs that widen races for the tests: race_delay_ms
+ * (a busy-wait where a MOBIKE move must wait for a packet) and
+ * hold_next_ms (one decrypted packet's completion comes late). A normal
+ * build has none of them (no shared counter, no check on the datapath).
  */
 struct kipsec_net;
 

@@ -98,6 +98,17 @@ in_flight() {
 		sort -n | tail -1
 }
 
+# klog_wait TEXT: waits (20 s at most) for TEXT in the kernel log since
+# the mark.
+klog_wait() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		klog_since | grep -q "$1" && return 0
+		sleep 0.2
+	done
+	fail "no \"$1\" in the kernel log after 20 s"
+}
+
 # fault_rounds WHAT FUNCTION [SETUP]: runs FUNCTION (the fault, under
 # traffic set up by SETUP, faults_setup by default) until FAULT_ROUNDS
 # rounds had packets in flight at WHAT.
@@ -126,11 +137,7 @@ fault_veth() {
 fault_netns() {
 	ip netns delete kt-g2
 	# Namespace cleanup runs in a workqueue: wait for it to reach kipsec.
-	local i
-	for i in $(seq 50); do
-		[[ -n $(in_flight "netns exit") ]] && return 0
-		sleep 0.2
-	done
+	klog_wait 'kipsec: netns exit: '
 }
 
 fault_sa() {
@@ -167,17 +174,6 @@ t_async_sa_move_under_traffic() {
 
 t_async_unload_under_traffic() {
 	fault_rounds "module unload" fault_unload
-}
-
-# klog_wait TEXT: waits (20 s at most) for TEXT in the kernel log since
-# the mark.
-klog_wait() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		klog_since | grep -q "$1" && return 0
-		sleep 0.2
-	done
-	fail "no \"$1\" in the kernel log after 20 s"
 }
 
 # held_fault WHAT FUNCTION SETUP FROM ADDR: after SETUP, one echo request
