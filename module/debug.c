@@ -48,6 +48,25 @@ void kipsec_race_delay(void)
 		mdelay(ms);
 }
 
+static unsigned int route_hold_next_ms;
+module_param(route_hold_next_ms, uint, 0644);
+MODULE_PARM_DESC(route_hold_next_ms,
+		 "debug: the next sender that looks a tunnel's outer route up busy-waits this many milliseconds (1000 at most) before it stores the route in the SA's cache (one sender; then 0 again)");
+
+void kipsec_route_hold(void)
+{
+	unsigned int ms;
+
+	if (!READ_ONCE(route_hold_next_ms))
+		return;
+	ms = min(xchg(&route_hold_next_ms, 0), 1000U);
+	if (!ms)
+		return;
+	pr_info("holding a sender %u ms before it caches its route\n", ms);
+	mdelay(ms);
+	pr_info("the held sender caches its route\n");
+}
+
 static unsigned int hold_next_ms;
 module_param(hold_next_ms, uint, 0644);
 MODULE_PARM_DESC(hold_next_ms,

@@ -15,10 +15,12 @@
  * packets inside ESP or AH (taken by a hook, their completion not run
  * yet), logged whenever something they may depend on goes away, and the
  * force_async module parameter, which runs every transform through
- * cryptd; and two knobs that widen races for the tests: race_delay_ms
- * (a busy-wait where a MOBIKE move must wait for a packet) and
- * hold_next_ms (one decrypted packet's completion comes late). A normal
- * build has none of them (no shared counter, no check on the datapath).
+ * cryptd; and knobs that widen races for the tests: race_delay_ms
+ * (a busy-wait where a MOBIKE move must wait for a packet),
+ * route_hold_next_ms (one sender waits between its outer route lookup
+ * and the route cache) and hold_next_ms (one decrypted packet's
+ * completion comes late). A normal build has none of them (no shared
+ * counter, no check on the datapath).
  */
 struct kipsec_net;
 
@@ -50,6 +52,15 @@ struct crypto_ahash *kipsec_alloc_ahash(const char *name);
 void kipsec_race_delay(void);
 
 /*
+ * Widens the race of a tunnel's route cache with a MOBIKE move for the
+ * tests (tests/vm/move-races.sh): if the route_hold_next_ms module
+ * parameter is set, busy-waits that long, once (the parameter is 0
+ * again), where a sender has looked the outer route up and not yet
+ * stored it in the SA's cache.
+ */
+void kipsec_route_hold(void);
+
+/*
  * Holds a decrypted packet for the tests (tests/vm/async-faults.sh): if
  * the hold_next_ms module parameter is set, takes the packet (true) and
  * calls @done for it that many milliseconds later, in the context cryptd
@@ -76,6 +87,7 @@ static inline struct crypto_ahash *kipsec_alloc_ahash(const char *name)
 }
 
 static inline void kipsec_race_delay(void) { }
+static inline void kipsec_route_hold(void) { }
 
 static inline bool kipsec_hold_completion(struct sk_buff *skb, int err,
 					  u8 nexthdr, kipsec_done_t done)

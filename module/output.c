@@ -73,6 +73,7 @@ static struct dst_entry *tunnel_route4(struct net *net, struct kipsec_sa *sa,
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
 		return NULL;
+	kipsec_route_hold();
 	dst_cache_set_ip4(&sa->dst_cache, &rt->dst, fl4.saddr);
 	return &rt->dst;
 }
@@ -99,6 +100,7 @@ static struct dst_entry *tunnel_route6(struct net *net, struct kipsec_sa *sa,
 		dst_release(dst);
 		return NULL;
 	}
+	kipsec_route_hold();
 	dst_cache_set_ip6(&sa->dst_cache, dst, &fl6.saddr);
 	return dst;
 }
