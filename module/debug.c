@@ -48,6 +48,14 @@ void kipsec_race_delay(void)
 		mdelay(ms);
 }
 
+/* A "next" knob's value, at most @max; the knob is 0 again. */
+static unsigned int take_next(unsigned int *knob, unsigned int max)
+{
+	if (!READ_ONCE(*knob))
+		return 0;
+	return min(xchg(knob, 0), max);
+}
+
 static unsigned int route_hold_next_ms;
 module_param(route_hold_next_ms, uint, 0644);
 MODULE_PARM_DESC(route_hold_next_ms,
@@ -55,11 +63,8 @@ MODULE_PARM_DESC(route_hold_next_ms,
 
 void kipsec_route_hold(void)
 {
-	unsigned int ms;
+	unsigned int ms = take_next(&route_hold_next_ms, 1000);
 
-	if (!READ_ONCE(route_hold_next_ms))
-		return;
-	ms = min(xchg(&route_hold_next_ms, 0), 1000U);
 	if (!ms)
 		return;
 	pr_info("holding a sender %u ms before it caches its route\n", ms);
@@ -101,7 +106,7 @@ bool kipsec_hold_completion(struct sk_buff *skb, int err, u8 nexthdr,
 
 	if (!READ_ONCE(hold_next_ms) || test_and_set_bit_lock(0, &held.busy))
 		return false;
-	ms = min(xchg(&hold_next_ms, 0), 10000U);
+	ms = take_next(&hold_next_ms, 10000);
 	if (!ms) {
 		clear_bit_unlock(0, &held.busy);
 		return false;

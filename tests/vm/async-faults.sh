@@ -193,9 +193,7 @@ held_fault() {
 	# The fault as soon as the packet is held (the parameter 0 again),
 	# from a shell already running: a new process takes seconds here.
 	(
-		end=$((SECONDS + 20))
-		while read -r v <"$param" && ((v && SECONDS < end)); do :; done
-		((v == 0)) || fail "no decrypted packet was held (hold_next_ms) in 20 s"
+		param_taken "$param" "no decrypted packet was held (hold_next_ms) in 20 s"
 		"$fn"
 	) &
 	faulter=$!

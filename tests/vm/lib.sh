@@ -85,6 +85,16 @@ race_on() {
 	echo "$1" >/sys/module/kipsec/parameters/race_delay_ms
 }
 
+# param_taken PARAM WHY: waits (20 s at most) until the module parameter
+# file PARAM, a debug build's "next" knob, reads 0 again (the datapath
+# took it); fails with WHY if not. A builtin loop: starting a process
+# takes seconds on the debug kernel.
+param_taken() {
+	local v end=$((SECONDS + 20))
+	while read -r v <"$1" && ((v && SECONDS < end)); do :; done
+	((v == 0)) || fail "$2"
+}
+
 # Runs a command in namespace $1.
 nsx() {
 	local ns=$1
